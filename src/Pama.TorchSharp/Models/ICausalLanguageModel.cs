@@ -1,0 +1,50 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Models;
+
+/// <summary>
+/// What training and generation need from a causal language model: token ids in, next-token
+/// logits and the last hidden states out. Implement it on any <see cref="nn.Module"/>; the
+/// trainer and the sampler take <c>TModel : nn.Module, ICausalLanguageModel</c>.
+/// </summary>
+/// <remarks>
+/// The last hidden states are the shared representation on which value heads sit and with
+/// respect to which MGDA-UB (Sener and Koltun, 2018) forms its Gramian.
+/// </remarks>
+public interface ICausalLanguageModel
+{
+    /// <summary>Number of token ids the model scores (the size of the logits' last dimension).</summary>
+    int VocabularySize { get; }
+
+    /// <summary>Width of the last hidden states.</summary>
+    int HiddenSize { get; }
+
+    /// <summary>Longest sequence (prompt plus response) the model accepts.</summary>
+    int ContextLength { get; }
+
+    /// <summary>Whether <see cref="Forward"/> reads and extends a <see cref="KeyValueCache"/>.</summary>
+    bool SupportsKeyValueCache { get; }
+
+    /// <summary>Runs the model.</summary>
+    /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
+    /// <param name="attentionMask">Optional <c>[B, P + T]</c> mask (1 = real token, 0 = padding) covering
+    /// the <c>P</c> cached positions and the <c>T</c> new ones; <c>null</c> means no padding.</param>
+    /// <param name="positionIds">Optional int64 <c>[B, T]</c> positions; <c>null</c> means <c>P .. P + T - 1</c>.</param>
+    /// <param name="cache">Optional key/value cache, extended in place when <see cref="SupportsKeyValueCache"/>.</param>
+    /// <returns>Logits <c>[B, T, V]</c> and last hidden states <c>[B, T, H]</c>.</returns>
+    CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null);
+}
+
+/// <summary>The outputs of <see cref="ICausalLanguageModel.Forward"/>.</summary>
+/// <param name="Logits">Next-token logits <c>[B, T, V]</c>.</param>
+/// <param name="LastHiddenState">Final hidden states after the last layer norm, <c>[B, T, H]</c>.</param>
+public sealed record CausalLMOutput(Tensor Logits, Tensor LastHiddenState) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Logits.Dispose();
+        LastHiddenState.Dispose();
+    }
+}
