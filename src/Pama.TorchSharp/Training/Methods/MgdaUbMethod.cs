@@ -43,7 +43,11 @@ internal sealed class MgdaUbMethod : IMultiObjectiveMethod
         var gramian = new double[n, n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
+            {
                 gramian[i, j] = flat[i * n + j];
+                if (!double.IsFinite(gramian[i, j]))
+                    throw new NonFiniteTrainingException($"MGDA-UB Gramian entry ({i}, {j}) is {gramian[i, j]}; the update was refused and no parameter changed.");
+            }
         return gramian;
     }
 }

@@ -74,5 +74,12 @@ internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjec
         return new CombinedAdvantage((noon * c).sum(-1), meanWeights, meanValue, updates, rowWeights);
     }
 
-    private static double[] ToHost(Tensor statistics) => statistics.contiguous().cpu().data<double>().ToArray();
+    private static double[] ToHost(Tensor statistics)
+    {
+        double[] values = statistics.contiguous().cpu().data<double>().ToArray();
+        foreach (double v in values)
+            if (!double.IsFinite(v))
+                throw new NonFiniteTrainingException($"A PAMA statistic is {v} (advantages overflowed); the update was refused and no parameter changed.");
+        return values;
+    }
 }
