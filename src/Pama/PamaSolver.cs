@@ -11,7 +11,7 @@ namespace Pama;
 /// <remarks>
 /// <para>
 /// Given one scalar statistic aᵢ per objective (for Noon PPO, the masked mean of
-/// max(Aᵢₜ, 0)·1[uₜ ≤ 1+ε]; see <c>Statistics.NoonStatistic</c>), PAMA replaces the
+/// max(Aᵢₜ, 0)·1[uₜ ≤ 1+ε]; see <see cref="Statistics.NoonStatistic"/>), PAMA replaces the
 /// MGDA min-norm problem min_{c∈Δ} ‖Σᵢ cᵢ ∇Lᵢ‖² by its scalar upper-bound problem
 /// </para>
 /// <code>min over c in the simplex Δ of (Σᵢ cᵢ aᵢ)²</code>
