@@ -88,8 +88,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     /// <summary>Element type of the model's parameters.</summary>
     public ScalarType DType => transformer.wte.weight.dtype;
 
-    /// <summary>Creates an empty cache sized for this model, for use with <see cref="Forward"/>.</summary>
-    public KeyValueCache CreateCache() => new(Config.LayerCount);
+    /// <inheritdoc />
+    public KeyValueCache CreateKeyValueCache() => new(Config.LayerCount);
 
     /// <summary>Runs the model and returns only the logits <c>[B, T, V]</c> (no padding, no cache).</summary>
     /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
