@@ -10,7 +10,7 @@ public static class SafeTensors
 {
     /// <summary>Loads every tensor of a file.</summary>
     /// <param name="path">File to read.</param>
-    /// <param name="dtype">Element type to convert floating-point and integer tensors to; <c>null</c> keeps the stored types.</param>
+    /// <param name="dtype">Element type to convert every tensor to; <c>null</c> keeps the stored types.</param>
     /// <param name="device">Device for the tensors; <c>null</c> means CPU.</param>
     /// <returns>Tensors by name, owned by the caller.</returns>
     public static Dictionary<string, Tensor> Load(string path, ScalarType? dtype = null, Device? device = null)
