@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Generation;
+
+/// <summary>
+/// Prompts and their sampled continuations, laid out so that one forward pass over
+/// <see cref="Sequences"/> with <see cref="AttentionMask"/> and <see cref="PositionIds"/> re-scores every
+/// response token exactly as it was scored while sampling. All tensors are int64, on the model's device,
+/// and owned by this object.
+/// </summary>
+/// <remarks>
+/// With prompt length <c>P</c> and <c>N</c> generated steps (<c>N ≤ MaxNewTokens</c>; fewer when every
+/// sequence ended), the logits at position <c>P − 1 + j</c> of a forward pass over <see cref="Sequences"/>
+/// score response token <c>j</c>.
+/// </remarks>
+public sealed class GenerationResult : IDisposable
+{
+    internal GenerationResult(Tensor sequences, Tensor attentionMask, Tensor positionIds, Tensor responseMask, int promptLength)
+    {
+        Sequences = sequences;
+        AttentionMask = attentionMask;
+        PositionIds = positionIds;
+        ResponseMask = responseMask;
+        PromptLength = promptLength;
+        ResponseIds = sequences.narrow(1, promptLength, sequences.shape[1] - promptLength);
+    }
+
+    /// <summary>Left-padded prompts followed by the responses, <c>[B, P + N]</c>.</summary>
+    public Tensor Sequences { get; }
+
+    /// <summary>1 for real prompt tokens and response tokens up to and including the end token, 0 for padding, <c>[B, P + N]</c>.</summary>
+    public Tensor AttentionMask { get; }
+
+    /// <summary>Positions used while sampling: the number of real tokens before each token (0 on left padding), <c>[B, P + N]</c>.</summary>
+    public Tensor PositionIds { get; }
+
+    /// <summary>The generated tokens, <c>[B, N]</c> (a view of the last <c>N</c> columns of <see cref="Sequences"/>);
+    /// after a sequence's end token they hold the pad token.</summary>
+    public Tensor ResponseIds { get; }
+
+    /// <summary>1 for response tokens up to and including the first end token, 0 after it, <c>[B, N]</c>.</summary>
+    public Tensor ResponseMask { get; }
+
+    /// <summary>Prompt length <c>P</c> (including left padding).</summary>
+    public int PromptLength { get; }
+
+    /// <summary>Number of generated steps <c>N</c>.</summary>
+    public int ResponseLength => (int)ResponseIds.shape[1];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        ResponseIds.Dispose();
+        Sequences.Dispose();
+        AttentionMask.Dispose();
+        PositionIds.Dispose();
+        ResponseMask.Dispose();
+    }
+}
