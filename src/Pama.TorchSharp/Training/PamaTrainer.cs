@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Advantages;
 using Pama.TorchSharp.Training.Checkpoints;
@@ -13,7 +14,7 @@ namespace Pama.TorchSharp.Training;
 /// <summary>
 /// Multi-objective RLHF of a causal language model with PAMA (He and Maghsudi, "Pareto Multi-Objective
 /// Alignment for Language Models", ECML-PKDD 2025, arXiv 2508.07768), or the MORLHF and MGDA-UB
-/// baselines. Drive it from your own loop: one <see cref="Step"/> per batch of prompts.
+/// baselines. Drive it from your own loop: one <see cref="Step(IReadOnlyList{string})"/> per batch of prompts.
 /// </summary>
 /// <remarks>
 /// <para>One step: sample responses from the policy (KV cache, the trainer's generator) → score them with
@@ -30,7 +31,7 @@ namespace Pama.TorchSharp.Training;
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
 /// <para>All tensors follow the policy's device and floating type; the reference must live on the same device.</para>
 /// </remarks>
-/// <typeparam name="TModel">The causal language model type (e.g. <c>Gpt2Model</c>).</typeparam>
+/// <typeparam name="TModel">The causal language model type (e.g. <see cref="Gpt2Model"/>).</typeparam>
 public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, ICausalLanguageModel
 {
     private readonly TModel _policy;
@@ -40,7 +41,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private readonly AdamW _policyOptimizer;
     private readonly AdamW _valueOptimizer;
     private readonly IAdvantageEstimator _estimator;
-    private readonly Rollout _rollout;
+    private readonly ITextTokenizer _tokenizer;
+    private readonly Rollout<TModel> _rollout;
     private readonly PpoUpdater _updater;
     private readonly Device _device;
     private readonly ScalarType _dtype;
@@ -100,7 +102,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             TrainingMethod.Morlhf => new MorlhfMethod(options.PreferenceWeights ?? EqualWeights(objectives.Count)),
             _ => new MgdaUbMethod(),
         };
-        _rollout = new Rollout(policy, reference, ValueHeads, tokenizer, options, _generator);
+        _tokenizer = tokenizer;
+        SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
+        sampling.Validate(policy.VocabularySize);
+        _rollout = new Rollout<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _dtype);
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, method, options);
     }
 
@@ -123,17 +128,47 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Runs one training step on <paramref name="prompts"/> (each sampled
     /// <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times).
     /// </summary>
-    /// <exception cref="ArgumentException">No prompts, or a prompt encodes to no tokens or is too long.</exception>
+    /// <exception cref="ArgumentException">No prompts, a prompt encodes to no tokens, or prompt plus response exceed the context length.</exception>
     /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count; no parameter changed.</exception>
     /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
     public StepMetrics Step(IReadOnlyList<string> prompts)
     {
+        ArgumentNullException.ThrowIfNull(prompts);
+        var ids = new int[prompts.Count][];
+        for (int p = 0; p < prompts.Count; p++)
+        {
+            string text = prompts[p] ?? throw new ArgumentException($"Prompt {p} is null.", nameof(prompts));
+            ids[p] = [.. _tokenizer.Encode(text)];
+        }
+        return Step(prompts, ids);
+    }
+
+    /// <summary>Runs one training step on prompts given as token ids (decoded for text-based objectives).</summary>
+    /// <inheritdoc cref="Step(IReadOnlyList{string})" path="/exception"/>
+    public StepMetrics Step(IReadOnlyList<IReadOnlyList<int>> promptTokenIds)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokenIds);
+        var ids = new int[promptTokenIds.Count][];
+        var texts = new string[promptTokenIds.Count];
+        for (int p = 0; p < promptTokenIds.Count; p++)
+        {
+            ids[p] = [.. promptTokenIds[p] ?? throw new ArgumentException($"Prompt {p} is null.", nameof(promptTokenIds))];
+            texts[p] = _tokenizer.Decode(ids[p]);
+        }
+        return Step(texts, ids);
+    }
+
+    private StepMetrics Step(IReadOnlyList<string> prompts, int[][] promptIds)
+    {
+        if (promptIds.Length == 0) throw new ArgumentException("At least one prompt is required.", "prompts");
+        for (int p = 0; p < promptIds.Length; p++)
+            if (promptIds[p].Length == 0) throw new ArgumentException($"Prompt {p} has no tokens.", "prompts");
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         _policy.eval();
         double beta = _kl.Coefficient;
 
-        RolloutBatch rollout = _rollout.Run(prompts);
+        RolloutBatch rollout = _rollout.Run(prompts, promptIds);
         double[] rewards = RewardScoring.Score(_objectives, rollout.Texts);
         Tensor mask = rollout.Sequences.ResponseMask;
         Tensor rewardTensor = tensor(rewards, [rollout.Sequences.Count, _objectives.Count], _dtype, _device);
@@ -162,7 +197,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture,
-    /// objective count and method; the next <see cref="Step"/> then equals the one the saving trainer would
+    /// objective count and method; the next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
     /// have taken. If the file is damaged half-way, the trainer's state is undefined: create a new trainer.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a trainer checkpoint or belongs to another configuration.</exception>

@@ -1,3 +1,5 @@
+using Pama.TorchSharp.Generation;
+
 namespace Pama.TorchSharp.Training;
 
 /// <summary>
@@ -61,8 +63,12 @@ public sealed record PamaTrainerOptions
     /// <summary>MORLHF preference weights (nonnegative, summing to 1); <c>null</c> (default) means equal weights. Only read by MORLHF.</summary>
     public IReadOnlyList<double>? PreferenceWeights { get; init; }
 
-    /// <summary>INTERIM: maximum response length until the sampler's options land.</summary>
-    public int MaxNewTokens { get; init; } = 16;
+    /// <summary>
+    /// How responses are sampled (length, temperature, top-k, top-p). When <see cref="SamplingOptions.EosTokenId"/>
+    /// is <c>null</c> the trainer uses the tokenizer's end-of-text id, so responses end where the model ends them.
+    /// Log-probabilities for PPO are always those of the untempered policy.
+    /// </summary>
+    public SamplingOptions Generation { get; init; } = new();
 
     /// <summary>Seed of the trainer's own generator (sampling and minibatch shuffling) (default 0).</summary>
     public long Seed { get; init; }
@@ -98,6 +104,9 @@ public sealed record PamaTrainerOptions
         Require(double.IsFinite(ValueLossCoefficient) && ValueLossCoefficient >= 0, nameof(ValueLossCoefficient), $"must be finite and nonnegative, got {ValueLossCoefficient}");
         Require(ValueClipRange is null || (double.IsFinite(ValueClipRange.Value) && ValueClipRange.Value > 0), nameof(ValueClipRange),
             $"must be finite and positive or null, got {ValueClipRange}");
+        Require(Generation is not null, nameof(Generation), "must not be null");
+        try { Generation!.Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"{nameof(Generation)} is invalid: {e.Message}", nameof(Generation), e); }
         if (PreferenceWeights is { } w)
         {
             Require(w.Count == objectiveCount, nameof(PreferenceWeights), $"has {w.Count} weights for {objectiveCount} objectives");

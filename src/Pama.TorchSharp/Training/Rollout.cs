@@ -1,83 +1,61 @@
+using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Rewards;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training;
 
 /// <summary>
-/// Rollout: encode and left-pad the prompts (each repeated <see cref="PamaTrainerOptions.SamplesPerPrompt"/>
-/// times, prompt-major), sample responses from the policy, then score them without gradients.
+/// Rollout: left-pad the prompts (each repeated <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times,
+/// prompt-major, so a prompt's samples are consecutive rows), sample responses with
+/// <see cref="TextGenerator"/> (KV cache, the trainer's generator), then score them without gradients
+/// (policy and reference log-probabilities, values) and decode them for the reward objectives.
 /// </summary>
-internal sealed class Rollout(
-    ICausalLanguageModel policy,
-    ICausalLanguageModel reference,
+internal sealed class Rollout<TModel>(
+    TModel policy,
+    TModel reference,
     ValueHeads valueHeads,
     ITextTokenizer tokenizer,
-    PamaTrainerOptions options,
-    Generator generator)
+    SamplingOptions sampling,
+    int samplesPerPrompt,
+    Generator generator,
+    ScalarType floating) where TModel : nn.Module, ICausalLanguageModel
 {
-    public RolloutBatch Run(IReadOnlyList<string> prompts)
+    /// <summary>Samples and scores responses to <paramref name="promptTexts"/> (token ids <paramref name="promptIds"/>).</summary>
+    public RolloutBatch Run(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds)
     {
-        ArgumentNullException.ThrowIfNull(prompts);
-        if (prompts.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(prompts));
-        int samples = options.SamplesPerPrompt;
-        var promptTexts = new List<string>(prompts.Count * samples);
-        var promptIds = new List<int[]>(prompts.Count * samples);
-        for (int p = 0; p < prompts.Count; p++)
-        {
-            string text = prompts[p] ?? throw new ArgumentException($"Prompt {p} is null.", nameof(prompts));
-            int[] ids = [.. tokenizer.Encode(text)];
-            if (ids.Length == 0) throw new ArgumentException($"Prompt {p} encodes to no tokens.", nameof(prompts));
-            for (int s = 0; s < samples; s++) { promptTexts.Add(text); promptIds.Add(ids); }
-        }
+        var texts = new List<string>(promptIds.Count * samplesPerPrompt);
+        var ids = new List<int[]>(promptIds.Count * samplesPerPrompt);
+        for (int p = 0; p < promptIds.Count; p++)
+            for (int s = 0; s < samplesPerPrompt; s++) { texts.Add(promptTexts[p]); ids.Add(promptIds[p]); }
 
         Device device = valueHeads.parameters().First().device;
-        ScalarType floating = valueHeads.parameters().First().dtype;
-        RolloutSequences sequences = Sample(promptIds, device, floating);
-        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
+        var (paddedIds, paddedMask) = PromptBatch.LeftPad(ids, sampling.ResolvedPadTokenId, device);
+        GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator);
+        var sequences = new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
+            generated.PromptLength, generated.ResponseMask.to(floating));
 
-        long[] lengths = sequences.ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
-        long[] responseIds = sequences.ResponseIds.contiguous().cpu().data<long>().ToArray();
-        long width = sequences.ResponseLength;
-        var responses = new List<int[]>(lengths.Length);
-        var responseTexts = new List<string>(lengths.Length);
-        for (int b = 0; b < lengths.Length; b++)
-        {
-            int[] ids = [.. responseIds.AsSpan((int)(b * width), (int)lengths[b]).ToArray().Select(id => (int)id)];
-            responses.Add(ids);
-            responseTexts.Add(tokenizer.Decode(ids));
-        }
-        var texts = new RewardBatch(promptTexts, responseTexts, promptIds, responses, sequences.SequenceIds, sequences.AttentionMask);
-        return new RolloutBatch(sequences, policyLogProbs, referenceLogProbs, values, entropy, texts);
+        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
+        var (responses, responseTexts) = Decode(sequences);
+        var rewardBatch = new RewardBatch(texts, responseTexts, ids, responses, sequences.SequenceIds, sequences.AttentionMask);
+        return new RolloutBatch(sequences, policyLogProbs, referenceLogProbs, values, entropy, rewardBatch);
     }
 
-    // INTERIM until the Generation sampler lands: plain multinomial sampling without a KV cache.
-    private RolloutSequences Sample(List<int[]> promptIds, Device device, ScalarType floating)
+    private (List<int[]> Ids, List<string> Texts) Decode(RolloutSequences sequences)
     {
-        using var noGrad = no_grad();
-        int rows = promptIds.Count, width = promptIds.Max(p => p.Length);
-        var ids = new long[rows * width];
-        var mask = new long[rows * width];
-        for (int b = 0; b < rows; b++)
+        long[] lengths = sequences.ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
+        long[] flat = sequences.ResponseIds.contiguous().cpu().data<long>().ToArray();
+        int width = (int)sequences.ResponseLength;
+        var ids = new List<int[]>(lengths.Length);
+        var texts = new List<string>(lengths.Length);
+        for (int b = 0; b < lengths.Length; b++)
         {
-            int offset = width - promptIds[b].Length;
-            for (int t = 0; t < promptIds[b].Length; t++) { ids[b * width + offset + t] = promptIds[b][t]; mask[b * width + offset + t] = 1; }
+            var response = new int[lengths[b]];
+            for (int t = 0; t < response.Length; t++) response[t] = checked((int)flat[b * width + t]);
+            ids.Add(response);
+            texts.Add(tokenizer.Decode(response));
         }
-        Tensor sequence = tensor(ids, [rows, width], ScalarType.Int64, device);
-        Tensor attention = tensor(mask, [rows, width], ScalarType.Int64, device);
-        Tensor finished = zeros(rows, ScalarType.Bool, device);
-        var responseMask = new List<Tensor>();
-        for (int step = 0; step < options.MaxNewTokens; step++)
-        {
-            var output = policy.Forward(sequence, attention, RolloutSequences.PositionsFromMask(attention));
-            Tensor next = output.Logits.select(1, -1).softmax(-1).multinomial(1, generator: generator).squeeze(-1);
-            next = where(finished, full_like(next, tokenizer.EndOfTextId), next);
-            Tensor alive = finished.logical_not();
-            responseMask.Add(alive.to(floating));
-            sequence = cat([sequence, next.unsqueeze(1)], 1);
-            attention = cat([attention, alive.to(ScalarType.Int64).unsqueeze(1)], 1);
-            finished = finished.logical_or(next.eq(tokenizer.EndOfTextId));
-        }
-        return new RolloutSequences(sequence, attention, RolloutSequences.PositionsFromMask(attention), width, stack(responseMask, 1));
+        return (ids, texts);
     }
 }

@@ -8,7 +8,7 @@ namespace Pama.TorchSharp.Training;
 /// </summary>
 /// <param name="SequenceIds">Token ids <c>[B, P + T]</c> (int64).</param>
 /// <param name="AttentionMask">1 for real tokens, 0 for padding <c>[B, P + T]</c> (int64).</param>
-/// <param name="PositionIds">Positions of each token counted from the first real prompt token <c>[B, P + T]</c> (int64).</param>
+/// <param name="PositionIds">Positions used while sampling (see <see cref="Generation.PromptBatch.PositionIds"/>) <c>[B, P + T]</c> (int64).</param>
 /// <param name="PromptLength"><c>P</c>.</param>
 /// <param name="ResponseMask">1 on response tokens, 0 on padding after the end <c>[B, T]</c>, in the policy's floating type.</param>
 internal sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, Tensor PositionIds, long PromptLength, Tensor ResponseMask)
@@ -26,7 +26,4 @@ internal sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask
     public RolloutSequences Select(Tensor rows) => new(
         SequenceIds.index_select(0, rows), AttentionMask.index_select(0, rows), PositionIds.index_select(0, rows),
         PromptLength, ResponseMask.index_select(0, rows));
-
-    /// <summary>Positions <c>max(cumsum(mask) − 1, 0)</c> of a left-padded attention mask.</summary>
-    public static Tensor PositionsFromMask(Tensor attentionMask) => (attentionMask.cumsum(1) - 1).clamp_min(0);
 }

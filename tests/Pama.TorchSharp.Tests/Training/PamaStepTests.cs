@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Rewards;
@@ -18,7 +19,7 @@ public sealed class PamaStepTests
         long[] ids = [.. prompt.Concat(response).Select(i => (long)i)];
         Tensor sequence = tensor(ids, [1, ids.Length]);
         Tensor attention = ones_like(sequence);
-        var sequences = new RolloutSequences(sequence, attention, RolloutSequences.PositionsFromMask(attention), prompt.Length,
+        var sequences = new RolloutSequences(sequence, attention, PromptBatch.PositionIds(attention), prompt.Length,
             ones(1, response.Length, ScalarType.Float64));
         return TinyModels.Values(ResponseForward.Run(model, sequences).LogProbs);
     }
@@ -34,7 +35,7 @@ public sealed class PamaStepTests
         };
         var policy = TinyModels.Gpt2(1);
         using var trainer = new PamaTrainer<Gpt2Model>(policy, TinyModels.Gpt2(1), TinyModels.Tokenizer, objectives,
-            TinyModels.Options() with { PpoEpochs = 1, MaxNewTokens = 1 });
+            TinyModels.Options() with { PpoEpochs = 1, Generation = new() { MaxNewTokens = 1 } });
         var initial = TinyModels.Gpt2(1);
 
         StepMetrics metrics = trainer.Step(["hello there"]);

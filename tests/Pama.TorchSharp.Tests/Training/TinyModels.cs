@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Rewards;
@@ -46,7 +47,7 @@ internal static class TinyModels
         ValueLearningRate = 1e-2,
         PpoEpochs = 2,
         MiniBatches = 1,
-        MaxNewTokens = 6,
+        Generation = new SamplingOptions { MaxNewTokens = 6 },
         Seed = 11,
     };
 
@@ -85,6 +86,6 @@ internal static class TinyModels
         Tensor sequence = tensor(ids, [3, 9]);
         Tensor attention = tensor(mask, [3, 9]);
         Tensor responseMask = attention[.., 4..].to(floating);
-        return new RolloutSequences(sequence, attention, RolloutSequences.PositionsFromMask(attention), 4, responseMask);
+        return new RolloutSequences(sequence, attention, PromptBatch.PositionIds(attention), 4, responseMask);
     }
 }
