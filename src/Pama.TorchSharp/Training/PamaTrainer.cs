@@ -84,10 +84,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
         _generator = new Generator((ulong)options.Seed, _device);
         _kl = new KlController(options.KlCoefficient, options.AdaptiveKl);
-        ValueHeads = new ValueHeads(policy.HiddenSize, objectives.Count);
-        ValueHeads.to(_dtype).to(_device);
-        using (no_grad())
-            foreach (Parameter p in ValueHeads.parameters()) p.zero_();
+        ValueHeads = new ValueHeads(policy.HiddenSize, objectives.Count, _dtype, _device);
 
         _policyOptimizer = optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay);
         _valueOptimizer = optim.AdamW(ValueHeads.parameters(), options.ValueLearningRate, weight_decay: options.WeightDecay);
