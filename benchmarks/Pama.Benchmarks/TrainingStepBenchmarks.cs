@@ -14,6 +14,7 @@ namespace Pama.Benchmarks;
 /// Single-objective Noon PPO is PAMA with n = 1; PAMA's extra work over it is the n statistics, one
 /// host copy of n numbers and Theorem 1 per update, so its step time should stay within a few percent
 /// at every n. MGDA-UB pays n extra backward passes through the output layer per update.
+/// Runs with one intra-op thread (see <see cref="Setup"/>).
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class TrainingStepBenchmarks
@@ -36,6 +37,8 @@ public class TrainingStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // One intra-op thread: on a shared machine multi-threaded step times vary several-fold between runs.
+        set_num_threads(1);
         var config = new Gpt2Config
         {
             ContextLength = 64, HiddenSize = 128, LayerCount = 2, HeadCount = 4,

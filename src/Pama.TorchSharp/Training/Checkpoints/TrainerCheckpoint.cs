@@ -69,14 +69,21 @@ internal static class TrainerCheckpoint
         if (storedObjectives != objectiveCount || storedMethod != method.ToString())
             throw new InvalidDataException(
                 $"'{path}' was written by a {storedMethod} trainer with {storedObjectives} objectives; this trainer is {method} with {objectiveCount}.");
-        var header = new Header(storedObjectives, method, reader.ReadInt64(), reader.ReadDouble());
-        byte[] generatorState = reader.ReadBytes(reader.ReadInt32());
-        using (Tensor state = tensor(generatorState, dtype: ScalarType.Byte))
-            parts.Generator.set_state(state);
-        parts.Policy.load(reader, strict: true);
-        parts.ValueHeads.load(reader, strict: true);
-        parts.PolicyOptimizer.load_state_dict(reader);
-        parts.ValueOptimizer.load_state_dict(reader);
-        return header;
+        try
+        {
+            var header = new Header(storedObjectives, method, reader.ReadInt64(), reader.ReadDouble());
+            byte[] generatorState = reader.ReadBytes(reader.ReadInt32());
+            using (Tensor state = tensor(generatorState, dtype: ScalarType.Byte))
+                parts.Generator.set_state(state);
+            parts.Policy.load(reader, strict: true);
+            parts.ValueHeads.load(reader, strict: true);
+            parts.PolicyOptimizer.load_state_dict(reader);
+            parts.ValueOptimizer.load_state_dict(reader);
+            return header;
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"'{path}' could not be loaded into this trainer (damaged file or another model architecture): {e.Message}", e);
+        }
     }
 }
