@@ -75,11 +75,24 @@ public static class TextGenerator
     /// <param name="options">Temperature, top-k and top-p.</param>
     /// <param name="generator">Source of randomness (unused when the temperature is 0).</param>
     /// <returns>int64 token ids <c>[B]</c> on the logits' device.</returns>
+    /// <exception cref="ArgumentException">The logits are not <c>[B, V]</c> or an option is invalid.</exception>
+    /// <exception cref="InvalidOperationException">A row of logits contains NaN; the message names the row.</exception>
     public static Tensor ChooseTokens(Tensor logits, SamplingOptions options, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
+        options.Validate();
+        if (logits.dim() != 2)
+            throw new ArgumentException($"logits must be [B, V], got [{string.Join(", ", logits.shape)}].", nameof(logits));
+        using (Tensor nanRows = logits.isnan().any(-1))
+        {
+            if (nanRows.any().item<bool>())
+            {
+                using Tensor firstRow = nanRows.to_type(ScalarType.Int64).argmax();
+                throw new InvalidOperationException($"The model produced NaN logits for batch row {firstRow.item<long>()}.");
+            }
+        }
         if (options.Temperature == 0) return logits.argmax(-1);
 
         using var scope = NewDisposeScope();

@@ -168,4 +168,13 @@ public sealed class TextGeneratorTests
             Assert.InRange(observed, expected - 5 * Math.Sqrt(expected * (1 - expected) / rows), expected + 5 * Math.Sqrt(expected * (1 - expected) / rows));
         }
     }
+
+    [Fact]
+    public void NaNLogitsAreReportedWithTheRow()
+    {
+        using var logits = tensor(new[] { 0.1, 0.2, 0.3, double.NaN }, [2, 2]);
+        using var generator = new Generator(0);
+        var error = Assert.Throws<InvalidOperationException>(() => TextGenerator.ChooseTokens(logits, new SamplingOptions(), generator));
+        Assert.Contains("row 1", error.Message);
+    }
 }
