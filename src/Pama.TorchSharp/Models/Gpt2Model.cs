@@ -142,6 +142,33 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     /// <summary>
+    /// Creates an independent copy with the same configuration, weights, type, device and mode,
+    /// e.g. a frozen reference policy next to the policy being trained.
+    /// </summary>
+    public Gpt2Model Clone()
+    {
+        var copy = new Gpt2Model(Config);
+        try
+        {
+            copy.to(DType);
+            copy.to(Device);
+            using (no_grad())
+            {
+                var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach ((string name, Parameter parameter) in copy.named_parameters())
+                    parameter.copy_(source[name]);
+            }
+            copy.train(training);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>.
     /// </summary>
     /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>.</param>
