@@ -244,8 +244,9 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
                 string bare = StripPrefix(key);
                 if (bare == "lm_head.weight")
                 {
-                    using Tensor head = file.Read(key, DType);
-                    using Tensor embedding = transformer.wte.weight.detach().cpu();
+                    using var scope = NewDisposeScope();
+                    Tensor head = file.Read(key, DType);
+                    Tensor embedding = transformer.wte.weight.detach().cpu();
                     if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
                         throw new InvalidDataException($"{path}: '{key}' differs from the token embedding; untied output layers are not supported.");
                 }
