@@ -48,7 +48,8 @@ public sealed class GenerationResult : IDisposable
     /// <summary>1 for real prompt tokens and response tokens up to and including the end token, 0 for padding, <c>[B, P + N]</c>.</summary>
     public Tensor AttentionMask { get; }
 
-    /// <summary>Positions used while sampling: the number of real tokens before each token (0 on left padding), <c>[B, P + N]</c>.</summary>
+    /// <summary>Positions used while sampling, <c>[B, P + N]</c>: 0 on left padding, then 0, 1, 2, … from each row's
+    /// first real prompt token through the response (they keep counting after an end token, where the mask is 0).</summary>
     public Tensor PositionIds { get; }
 
     /// <summary>The generated tokens, <c>[B, N]</c> (a view of the last <c>N</c> columns of <see cref="Sequences"/>);
