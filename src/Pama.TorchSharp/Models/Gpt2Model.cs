@@ -57,11 +57,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     /// <summary>Builds the modules with zero weights; the public constructors and the loader fill them.</summary>
-    private Gpt2Model(Gpt2Config config) : base(nameof(Gpt2Model))
+    private Gpt2Model(Gpt2Config config) : base(CheckedModuleName(config))
     {
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
-        TorchRuntime.EnsureAvailable();
         Config = config;
         transformer = new Transformer(config);
         RegisterComponents();
@@ -282,6 +279,16 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 
         var tensors = named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter));
         SafeTensors.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Validates the configuration and the native runtime before the base constructor touches libtorch,
+    /// so a missing runtime surfaces as <see cref="TorchRuntime"/>'s explanation rather than a bare loader error.</summary>
+    private static string CheckedModuleName(Gpt2Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        TorchRuntime.EnsureAvailable();
+        return nameof(Gpt2Model);
     }
 
     private static string? FindKey(SafeTensorsFile file, string name)
