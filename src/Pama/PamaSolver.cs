@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -307,16 +308,19 @@ public static partial class PamaSolver
         }
     }
 
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowEmpty() =>
         throw new ArgumentException("At least one objective statistic is required.", "statistics");
 
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowWeightsLength(int expected, int actual) =>
         throw new ArgumentException(
             $"The weights span has length {actual} but there are {expected} objectives.", "weights");
 
     /// <summary>Finds the first non-finite statistic and throws naming it (and its row when row ≥ 0).</summary>
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void ThrowNonFinite(ReadOnlySpan<double> a, int row)
     {
