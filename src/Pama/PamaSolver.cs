@@ -110,7 +110,9 @@ public static partial class PamaSolver
     /// <summary>
     /// Total weights of the argmin and argmax sets in the mixed-sign case (min &lt; 0 &lt; max):
     /// c_min = max / (max − min) and c_max = −min / (max − min), computed through the ratio r ≤ 1 of the
-    /// smaller to the larger magnitude so nothing overflows: c_small = r / (1 + r), c_large = 1 / (1 + r).
+    /// smaller to the larger magnitude so that nothing overflows: the extreme of larger magnitude gets
+    /// r / (1 + r), the other 1 / (1 + r). For example, with −min ≤ max, r = −min / max and
+    /// c_min = 1 / (1 + r) = max / (max − min).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MixFractions(double min, double max, out double minShare, out double maxShare)
