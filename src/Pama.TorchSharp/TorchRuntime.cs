@@ -38,7 +38,8 @@ public static class TorchRuntime
         }
     }
 
-    private static string Explain(Exception failure)
+    /// <summary>The message for a load failure: which known problem it is and what to do.</summary>
+    internal static string Explain(Exception failure)
     {
         string detail = Innermost(failure).Message;
         string cause = detail.Contains("GLIBCXX", StringComparison.Ordinal)

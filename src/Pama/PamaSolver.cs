@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -109,7 +110,9 @@ public static partial class PamaSolver
     /// <summary>
     /// Total weights of the argmin and argmax sets in the mixed-sign case (min &lt; 0 &lt; max):
     /// c_min = max / (max − min) and c_max = −min / (max − min), computed through the ratio r ≤ 1 of the
-    /// smaller to the larger magnitude so nothing overflows: c_small = r / (1 + r), c_large = 1 / (1 + r).
+    /// smaller to the larger magnitude so that nothing overflows: the extreme of larger magnitude gets
+    /// r / (1 + r), the other 1 / (1 + r). For example, with −min ≤ max, r = −min / max and
+    /// c_min = 1 / (1 + r) = max / (max − min).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MixFractions(double min, double max, out double minShare, out double maxShare)
@@ -131,33 +134,27 @@ public static partial class PamaSolver
     /// <summary>Writes Theorem 1's weights for validated statistics with known extremes; returns s*.</summary>
     internal static double WriteWeights(ReadOnlySpan<double> a, double min, double max, Span<double> weights)
     {
+        CountExtremes(a, min, max, out int minCount, out int maxCount, out int zeroCount);
         if (min > 0.0)
         {
-            WriteShare(a, min, 1.0 / CountEqual(a, min), weights);
+            WriteShare(a, min, 1.0 / minCount, weights);
             return min;
         }
 
         if (max < 0.0)
         {
-            WriteShare(a, max, 1.0 / CountEqual(a, max), weights);
+            WriteShare(a, max, 1.0 / maxCount, weights);
             return max;
         }
 
-        int zeros = CountEqual(a, 0.0);
-        if (zeros > 0)
+        if (zeroCount > 0)
         {
-            WriteShare(a, 0.0, 1.0 / zeros, weights);
+            WriteShare(a, 0.0, 1.0 / zeroCount, weights);
             return 0.0;
         }
 
         MixFractions(min, max, out double minShare, out double maxShare);
-        WriteTwoPoint(
-            a,
-            min,
-            minShare / CountEqual(a, min),
-            max,
-            maxShare / CountEqual(a, max),
-            weights);
+        WriteTwoPoint(a, min, minShare / minCount, max, maxShare / maxCount, weights);
         return 0.0;
     }
 
@@ -213,32 +210,51 @@ public static partial class PamaSolver
         return scalarProbe == 0.0;
     }
 
-    /// <summary>Number of entries exactly equal to <paramref name="value"/> (−0 equals +0).</summary>
-    internal static int CountEqual(ReadOnlySpan<double> a, double value)
+    /// <summary>
+    /// In one pass, the number of entries equal to <paramref name="min"/>, to <paramref name="max"/> and to 0
+    /// (−0 equals +0).
+    /// </summary>
+    internal static void CountExtremes(
+        ReadOnlySpan<double> a, double min, double max, out int minCount, out int maxCount, out int zeroCount)
     {
         ref double start = ref MemoryMarshal.GetReference(a);
         int n = a.Length;
-        int count = 0;
         int i = 0;
+        long mins = 0;
+        long maxes = 0;
+        long zeros = 0;
         if (Vector256.IsHardwareAccelerated && n >= Vector256<double>.Count)
         {
-            var target = Vector256.Create(value);
+            var minVector = Vector256.Create(min);
+            var maxVector = Vector256.Create(max);
+            var minAcc = Vector256<long>.Zero;
+            var maxAcc = Vector256<long>.Zero;
+            var zeroAcc = Vector256<long>.Zero;
             for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                uint bits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
-                count += System.Numerics.BitOperations.PopCount(bits);
+                // A true comparison lane is all ones, i.e. −1 as an integer.
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                minAcc -= Vector256.Equals(v, minVector).AsInt64();
+                maxAcc -= Vector256.Equals(v, maxVector).AsInt64();
+                zeroAcc -= Vector256.Equals(v, Vector256<double>.Zero).AsInt64();
             }
+
+            mins = Vector256.Sum(minAcc);
+            maxes = Vector256.Sum(maxAcc);
+            zeros = Vector256.Sum(zeroAcc);
         }
 
         for (; i < n; i++)
         {
-            if (Unsafe.Add(ref start, i) == value)
-            {
-                count++;
-            }
+            double x = Unsafe.Add(ref start, i);
+            mins += x == min ? 1 : 0;
+            maxes += x == max ? 1 : 0;
+            zeros += x == 0.0 ? 1 : 0;
         }
 
-        return count;
+        minCount = (int)mins;
+        maxCount = (int)maxes;
+        zeroCount = (int)zeros;
     }
 
     /// <summary>weightsᵢ = share where aᵢ == value, else 0.</summary>
@@ -294,16 +310,19 @@ public static partial class PamaSolver
         }
     }
 
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowEmpty() =>
         throw new ArgumentException("At least one objective statistic is required.", "statistics");
 
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowWeightsLength(int expected, int actual) =>
         throw new ArgumentException(
             $"The weights span has length {actual} but there are {expected} objectives.", "weights");
 
     /// <summary>Finds the first non-finite statistic and throws naming it (and its row when row ≥ 0).</summary>
+    [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void ThrowNonFinite(ReadOnlySpan<double> a, int row)
     {

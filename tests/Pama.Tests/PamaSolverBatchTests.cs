@@ -68,9 +68,15 @@ public sealed class PamaSolverBatchTests
     }
 
     [Fact]
-    public void EmptyBatchIsAllowed()
+    public void EmptyStatisticsAreABatchOfZeroRows()
     {
+        // Zero rows need zero values: an empty destination is accepted, a non-empty one is a length mismatch.
         PamaSolver.SolveBatch(ReadOnlySpan<double>.Empty, 3, Span<double>.Empty, Span<double>.Empty);
         PamaSolver.SolveBatch(ReadOnlySpan<double>.Empty, 3, Span<double>.Empty);
+        var values = new[] { 42.0 };
+        var error = Assert.Throws<ArgumentException>(() => PamaSolver.SolveBatch(ReadOnlySpan<double>.Empty, 3, values));
+        Assert.Equal("values", error.ParamName);
+        Assert.Contains("0 rows", error.Message);
+        Assert.Equal(42.0, values[0]);
     }
 }

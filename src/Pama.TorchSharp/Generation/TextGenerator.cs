@@ -11,8 +11,9 @@ namespace Pama.TorchSharp.Generation;
 /// <para>Each step scores the next token of every sequence, applies <see cref="SamplingOptions"/>
 /// (temperature, top-k, top-p) and draws one token per row with <c>torch.multinomial</c> from the caller's
 /// generator, or takes the arg-max when the temperature is 0. Every step draws for every row, finished or
-/// not, so the generator's state advances the same way whatever the model outputs; cached and uncached
-/// decoding therefore produce the same tokens, and a seed fixes the samples.</para>
+/// not, so the generator's state advances the same way whatever the model outputs; a seed fixes the samples,
+/// and cached and uncached decoding produce the same tokens (exactly in float64; in float32 their logits
+/// differ by rounding, so a draw within rounding of a boundary could differ).</para>
 /// <para>Rows that produced the end token get the pad token afterwards and response mask 0. The model runs
 /// in evaluation mode under <c>no_grad</c>; its previous mode is restored afterwards.</para>
 /// </remarks>
@@ -75,15 +76,28 @@ public static class TextGenerator
     /// <param name="options">Temperature, top-k and top-p.</param>
     /// <param name="generator">Source of randomness (unused when the temperature is 0).</param>
     /// <returns>int64 token ids <c>[B]</c> on the logits' device.</returns>
+    /// <exception cref="ArgumentException">The logits are not <c>[B, V]</c> or an option is invalid.</exception>
+    /// <exception cref="InvalidOperationException">A row of logits contains NaN; the message names the row.</exception>
     public static Tensor ChooseTokens(Tensor logits, SamplingOptions options, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
+        options.Validate();
+        if (logits.dim() != 2)
+            throw new ArgumentException($"logits must be [B, V], got [{string.Join(", ", logits.shape)}].", nameof(logits));
+        using (Tensor nanRows = logits.isnan().any(-1))
+        {
+            if (nanRows.any().item<bool>())
+            {
+                using Tensor firstRow = nanRows.to_type(ScalarType.Int64).argmax();
+                throw new InvalidOperationException($"The model produced NaN logits for batch row {firstRow.item<long>()}.");
+            }
+        }
         if (options.Temperature == 0) return logits.argmax(-1);
 
         using var scope = NewDisposeScope();
-        // Sample in float64 so that cached and uncached logits, equal up to rounding, give the same draw.
+        // Temperature, filters and softmax in float64: the probabilities add no rounding of their own.
         Tensor scaled = logits.to_type(ScalarType.Float64) / options.Temperature;
         scaled = LogitsFilters.TopK(scaled, options.TopK);
         scaled = LogitsFilters.TopP(scaled, options.TopP);

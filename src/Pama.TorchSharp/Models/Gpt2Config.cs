@@ -136,7 +136,7 @@ public sealed record Gpt2Config
         {
             VocabularySize = reader.RequiredInt("vocab_size"),
             // Old GPT-2 configs also carry n_ctx, always equal to n_positions.
-            ContextLength = reader.OptionalInt("n_positions") ?? reader.RequiredInt("n_ctx"),
+            ContextLength = reader.OptionalInt("n_positions") ?? reader.OptionalInt("n_ctx") ?? reader.RequiredInt("n_positions"),
             HiddenSize = reader.RequiredInt("n_embd"),
             LayerCount = reader.RequiredInt("n_layer"),
             HeadCount = reader.RequiredInt("n_head"),

@@ -57,11 +57,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     /// <summary>Builds the modules with zero weights; the public constructors and the loader fill them.</summary>
-    private Gpt2Model(Gpt2Config config) : base(nameof(Gpt2Model))
+    private Gpt2Model(Gpt2Config config) : base(CheckedModuleName(config))
     {
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
-        TorchRuntime.EnsureAvailable();
         Config = config;
         transformer = new Transformer(config);
         RegisterComponents();
@@ -142,6 +139,33 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     /// <summary>
+    /// Creates an independent copy with the same configuration, weights, type, device and mode,
+    /// e.g. a frozen reference policy next to the policy being trained.
+    /// </summary>
+    public Gpt2Model Clone()
+    {
+        var copy = new Gpt2Model(Config);
+        try
+        {
+            copy.to(DType);
+            copy.to(Device);
+            using (no_grad())
+            {
+                var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach ((string name, Parameter parameter) in copy.named_parameters())
+                    parameter.copy_(source[name]);
+            }
+            copy.train(training);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>.
     /// </summary>
     /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>.</param>
@@ -217,8 +241,9 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
                 string bare = StripPrefix(key);
                 if (bare == "lm_head.weight")
                 {
-                    using Tensor head = file.Read(key, DType);
-                    using Tensor embedding = transformer.wte.weight.detach().cpu();
+                    using var scope = NewDisposeScope();
+                    Tensor head = file.Read(key, DType);
+                    Tensor embedding = transformer.wte.weight.detach().cpu();
                     if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
                         throw new InvalidDataException($"{path}: '{key}' differs from the token embedding; untied output layers are not supported.");
                 }
@@ -254,6 +279,16 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 
         var tensors = named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter));
         SafeTensors.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Validates the configuration and the native runtime before the base constructor touches libtorch,
+    /// so a missing runtime surfaces as <see cref="TorchRuntime"/>'s explanation rather than a bare loader error.</summary>
+    private static string CheckedModuleName(Gpt2Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        TorchRuntime.EnsureAvailable();
+        return nameof(Gpt2Model);
     }
 
     private static string? FindKey(SafeTensorsFile file, string name)

@@ -61,7 +61,8 @@ public static class SafeTensors
                 stream.Write(header);
                 foreach (var (_, tensor) in items)
                 {
-                    using Tensor cpu = tensor.detach().cpu().contiguous();
+                    using var scope = NewDisposeScope();
+                    Tensor cpu = tensor.detach().cpu().contiguous();
                     if (cpu.numel() > 0) stream.Write(cpu.bytes);
                 }
                 stream.Flush(flushToDisk: true);

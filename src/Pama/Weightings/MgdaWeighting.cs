@@ -122,7 +122,7 @@ public sealed partial class MgdaWeighting : IWeighting
         }
 
         MinNormPoint.Multiply(h, n, weights, gradient);
-        double value = MinNormPoint.Dot(weights, gradient);
+        double value = Math.Max(MinNormPoint.Dot(weights, gradient), 0.0);
         double minGradient = gradient.Min();
         return new MgdaResult(value * scale, Math.Max(value - minGradient, 0.0) * scale, iterations, converged);
     }

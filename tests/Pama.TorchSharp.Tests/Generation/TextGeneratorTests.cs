@@ -168,4 +168,45 @@ public sealed class TextGeneratorTests
             Assert.InRange(observed, expected - 5 * Math.Sqrt(expected * (1 - expected) / rows), expected + 5 * Math.Sqrt(expected * (1 - expected) / rows));
         }
     }
+
+    [Fact]
+    public void NaNLogitsAreReportedWithTheRow()
+    {
+        using var logits = tensor(new[] { 0.1, 0.2, 0.3, double.NaN }, [2, 2]);
+        using var generator = new Generator(0);
+        var error = Assert.Throws<InvalidOperationException>(() => TextGenerator.ChooseTokens(logits, new SamplingOptions(), generator));
+        Assert.Contains("row 1", error.Message);
+    }
+
+    [Fact]
+    public void ModelWithoutCacheSupportIsDecodedByFullRecompute()
+    {
+        using Gpt2Model model = TinyGpt2.Create(TinyGpt2.Config(), seed: 9);
+        using var withoutCache = new ModelWithoutCache(model);
+        var options = new SamplingOptions { MaxNewTokens = 7, Temperature = 0.9, TopP = 0.9 };
+        using GenerationResult reference = Run(model, options, seed: 4);
+        (Tensor ids, Tensor mask) = PromptBatch.LeftPad(Prompts, padTokenId: 0);
+        using (ids)
+        using (mask)
+        using (var generator = new Generator(4))
+        using (GenerationResult result = TextGenerator.Generate(withoutCache, ids, mask, options, generator))
+            Assert.Equal(Rows(reference.Sequences), Rows(result.Sequences));
+    }
+
+    /// <summary>A causal LM that does not implement a key/value cache (the interface's default).</summary>
+    private sealed class ModelWithoutCache(Gpt2Model inner) : nn.Module<Tensor, Tensor>("without-cache"), ICausalLanguageModel
+    {
+        public int VocabularySize => inner.VocabularySize;
+        public int HiddenSize => inner.HiddenSize;
+        public int ContextLength => inner.ContextLength;
+        public bool SupportsKeyValueCache => false;
+
+        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+        {
+            Assert.Null(cache);
+            return inner.Forward(inputIds, attentionMask, positionIds);
+        }
+
+        public override Tensor forward(Tensor input) => inner.forward(input);
+    }
 }
