@@ -43,7 +43,7 @@ internal sealed class PpoUpdater(
         {
             using var epochScope = NewDisposeScope();
             Tensor order = randperm(rows, generator: generator, device: generator.device).to(advantages.device);
-            foreach (Tensor rowsOfBatch in order.chunk(options.MiniBatches))
+            foreach (Tensor rowsOfBatch in order.tensor_split(options.MiniBatches))
             {
                 using var scope = NewDisposeScope();
                 var result = UpdateMinibatch(rollout, advantages, returns, rowsOfBatch);
