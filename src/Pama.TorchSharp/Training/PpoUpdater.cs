@@ -75,46 +75,39 @@ internal sealed class PpoUpdater(
         CombinedAdvantage combined = method.Combine(new MethodInput(
             advantages.index_select(0, rows), forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, options.ClipEpsilon));
         Tensor policyLoss = PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon);
+        Tensor? valueLosses = returns is null ? null : PpoLosses.ValueLosses(
+            valueHeads.call(forward.ResponseHiddenState), rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange);
 
-        Tensor? valueLosses = null;
-        if (returns is not null)
-        {
-            Tensor values = valueHeads.call(forward.ResponseHiddenState);
-            valueLosses = PpoLosses.ValueLosses(values, rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange);
-        }
-
-        Tensor? total = combined.UpdatesPolicy ? policyLoss : null;
-        if (valueLosses is not null)
-        {
-            Tensor weightedValueLoss = options.ValueLossCoefficient * valueLosses.sum();
-            total = total is null ? weightedValueLoss : total + weightedValueLoss;
-        }
-
-        double policyLossValue = policyLoss.to(ScalarType.Float64).item<double>();
-        double[] valueLossValues = valueLosses is null ? [] : valueLosses.detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
-        if (!double.IsFinite(policyLossValue) || valueLossValues.Any(v => !double.IsFinite(v)))
+        // One host copy for everything reported: policy loss, clip fraction, value losses.
+        Tensor clipFraction = PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().sub(1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask);
+        Tensor[] reported = valueLosses is null ? [policyLoss.reshape(1), clipFraction.reshape(1)] : [policyLoss.reshape(1), clipFraction.reshape(1), valueLosses];
+        double[] host = cat(reported).detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
+        if (host.Any(v => !double.IsFinite(v)))
             throw new NonFiniteTrainingException(
-                $"Non-finite loss (policy {policyLossValue}, value [{string.Join(", ", valueLossValues)}]); the update was refused and no parameter changed.");
+                $"Non-finite loss (policy {host[0]}, value [{string.Join(", ", host.Skip(2))}]); the update was refused and no parameter changed.");
 
+        Step(combined.UpdatesPolicy ? policyLoss : null, valueLosses);
+        return (combined, host[0], host[2..], host[1]);
+    }
+
+    /// <summary>
+    /// ONE backward of the policy loss (when the policy is to move) plus the weighted value losses, then the
+    /// finite check and clipping of both groups, then the optimizer steps of the groups that have a loss.
+    /// </summary>
+    private void Step(Tensor? policyLoss, Tensor? valueLosses)
+    {
         policyOptimizer.zero_grad();
         valueOptimizer.zero_grad();
-        if (total is not null)
-        {
-            total.backward();
-            var groups = new List<(string, IReadOnlyList<Parameter>)>();
-            if (combined.UpdatesPolicy) groups.Add(("policy", policyParameters));
-            if (valueLosses is not null) groups.Add(("value-head", _valueParameters));
-            GradientGuard.ClipOrRefuse(options.MaxGradNorm, [.. groups]);
-            if (combined.UpdatesPolicy) policyOptimizer.step();
-            if (valueLosses is not null) valueOptimizer.step();
-        }
+        Tensor? weightedValueLoss = valueLosses is null ? null : options.ValueLossCoefficient * valueLosses.sum();
+        Tensor? total = policyLoss is null ? weightedValueLoss : weightedValueLoss is null ? policyLoss : policyLoss + weightedValueLoss;
+        if (total is null) return;
 
-        double clipFraction;
-        using (no_grad())
-        {
-            Tensor ratio = (forward.LogProbs.detach() - oldLogProbs).exp();
-            clipFraction = PpoLosses.MaskedMean((ratio - 1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask).to(ScalarType.Float64).item<double>();
-        }
-        return (combined, policyLossValue, valueLossValues, clipFraction);
+        total.backward();
+        var groups = new List<(string, IReadOnlyList<Parameter>)>();
+        if (policyLoss is not null) groups.Add(("policy", policyParameters));
+        if (valueLosses is not null) groups.Add(("value-head", _valueParameters));
+        GradientGuard.ClipOrRefuse(options.MaxGradNorm, [.. groups]);
+        if (policyLoss is not null) policyOptimizer.step();
+        if (valueLosses is not null) valueOptimizer.step();
     }
 }
