@@ -179,7 +179,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         return new StepMetrics(
             StepCount, MeanRewards(rewards), summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds);
+            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Methods;
 using TorchSharp.Modules;
@@ -36,7 +37,7 @@ internal sealed class PpoUpdater(
 
         var weightSum = new double[n];
         var valueLossSum = new double[n];
-        double optimalValueSum = 0, clipFractionSum = 0, policyLossSum = 0;
+        double optimalValueSum = 0, clipFractionSum = 0, policyLossSum = 0, weightingSeconds = 0;
         int updates = 0, stationary = 0;
         bool policyUpdated = false;
         for (int epoch = 0; epoch < options.PpoEpochs; epoch++)
@@ -53,6 +54,7 @@ internal sealed class PpoUpdater(
                 if (!result.Combined.UpdatesPolicy) stationary++;
                 policyUpdated |= result.Combined.UpdatesPolicy;
                 clipFractionSum += result.ClipFraction;
+                weightingSeconds += result.WeightingSeconds;
                 policyLossSum += result.PolicyLoss;
                 for (int i = 0; i < result.ValueLosses.Length; i++) valueLossSum[i] += result.ValueLosses[i];
             }
@@ -60,10 +62,10 @@ internal sealed class PpoUpdater(
         return new UpdateSummary(
             [.. weightSum.Select(w => w / updates)], optimalValueSum / updates, stationary, updates, policyUpdated,
             clipFractionSum / updates, policyLossSum / updates,
-            returns is null ? [] : [.. valueLossSum.Select(v => v / updates)]);
+            returns is null ? [] : [.. valueLossSum.Select(v => v / updates)], weightingSeconds);
     }
 
-    private (CombinedAdvantage Combined, double PolicyLoss, double[] ValueLosses, double ClipFraction) UpdateMinibatch(
+    private (CombinedAdvantage Combined, double PolicyLoss, double[] ValueLosses, double ClipFraction, double WeightingSeconds) UpdateMinibatch(
         RolloutBatch rollout, Tensor advantages, Tensor? returns, Tensor rows)
     {
         RolloutSequences sequences = rollout.Sequences.Select(rows);
@@ -72,8 +74,10 @@ internal sealed class PpoUpdater(
         var forward = ResponseForward.Run(policy, sequences);
 
         // The method reads the ratio at the current policy, so PAMA's statistics are recomputed every update.
+        var clock = Stopwatch.StartNew();
         CombinedAdvantage combined = method.Combine(new MethodInput(
             advantages.index_select(0, rows), forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, options.ClipEpsilon));
+        double weightingSeconds = clock.Elapsed.TotalSeconds;
         Tensor policyLoss = PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon);
         Tensor? valueLosses = returns is null ? null : PpoLosses.ValueLosses(
             valueHeads.call(forward.ResponseHiddenState), rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange);
@@ -87,7 +91,7 @@ internal sealed class PpoUpdater(
                 $"Non-finite loss (policy {host[0]}, value [{string.Join(", ", host.Skip(2))}]); the update was refused and no parameter changed.");
 
         Step(combined.UpdatesPolicy ? policyLoss : null, valueLosses);
-        return (combined, host[0], host[2..], host[1]);
+        return (combined, host[0], host[2..], host[1], weightingSeconds);
     }
 
     /// <summary>

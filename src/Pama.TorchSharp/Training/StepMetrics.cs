@@ -16,6 +16,9 @@ namespace Pama.TorchSharp.Training;
 /// <param name="Entropy">Mean next-token entropy of the policy over the response tokens at rollout.</param>
 /// <param name="ResponseTokens">Number of response tokens sampled.</param>
 /// <param name="Seconds">Wall-clock duration of the step.</param>
+/// <param name="WeightingSeconds">Part of <paramref name="Seconds"/> spent forming the combined advantage, summed over the
+/// updates: PAMA's statistics, Theorem 1 and the weighted sum; MORLHF's weighted sum; MGDA-UB's n hidden-state
+/// gradients, Gramian and min-norm solve.</param>
 public sealed record StepMetrics(
     long Step,
     IReadOnlyList<double> MeanRewards,
@@ -31,7 +34,8 @@ public sealed record StepMetrics(
     IReadOnlyList<double> ValueLosses,
     double Entropy,
     long ResponseTokens,
-    double Seconds)
+    double Seconds,
+    double WeightingSeconds)
 {
     /// <summary>Sampled response tokens per second of wall-clock step time.</summary>
     public double TokensPerSecond => Seconds > 0 ? ResponseTokens / Seconds : 0;

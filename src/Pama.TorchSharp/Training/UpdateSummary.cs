@@ -9,4 +9,5 @@ internal sealed record UpdateSummary(
     bool PolicyUpdated,
     double ClipFraction,
     double PolicyLoss,
-    double[] ValueLosses);
+    double[] ValueLosses,
+    double WeightingSeconds);
