@@ -102,7 +102,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _tokenizer = tokenizer;
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
         sampling.Validate(policy.VocabularySize);
-        _rollout = new Rollout<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _dtype);
+        _rollout = new Rollout<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, method, options);
     }
 

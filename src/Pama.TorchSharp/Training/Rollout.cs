@@ -20,6 +20,7 @@ internal sealed class Rollout<TModel>(
     SamplingOptions sampling,
     int samplesPerPrompt,
     Generator generator,
+    Device device,
     ScalarType floating) where TModel : nn.Module, ICausalLanguageModel
 {
     /// <summary>Samples and scores responses to <paramref name="promptTexts"/> (token ids <paramref name="promptIds"/>).</summary>
@@ -30,7 +31,6 @@ internal sealed class Rollout<TModel>(
         for (int p = 0; p < promptIds.Count; p++)
             for (int s = 0; s < samplesPerPrompt; s++) { texts.Add(promptTexts[p]); ids.Add(promptIds[p]); }
 
-        Device device = valueHeads.parameters().First().device;
         var (paddedIds, paddedMask) = PromptBatch.LeftPad(ids, sampling.ResolvedPadTokenId, device);
         GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator);
         var sequences = new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,

@@ -117,4 +117,30 @@ public sealed class PamaStepTests
         Assert.True(TinyModels.BitwiseEqual(valuesBefore, TinyModels.Snapshot(trainer.ValueHeads)));
         Assert.Equal(0, trainer.StepCount);
     }
+
+    [Fact]
+    public void StepsAreDeterministicGivenTheSeedAndTokenIdPromptsEqualTextPrompts()
+    {
+        IRewardObjective[] Objectives() =>
+        [
+            RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c))),
+            RewardObjective.FromText("length", (p, r) => r.Length / 4.0),
+        ];
+        var (fromText, textPolicy) = TinyModels.Trainer(TinyModels.Options(), Objectives());
+        var (fromIds, idsPolicy) = TinyModels.Trainer(TinyModels.Options(), Objectives());
+        var (otherSeed, otherPolicy) = TinyModels.Trainer(TinyModels.Options() with { Seed = 12 }, Objectives());
+        using var _ = fromText;
+        using var __ = fromIds;
+        using var ___ = otherSeed;
+        IReadOnlyList<int>[] ids = [.. TinyModels.Prompts.Select(p => TinyModels.Tokenizer.Encode(p))];
+
+        StepMetrics a = fromText.Step(TinyModels.Prompts);
+        StepMetrics b = fromIds.Step(ids);
+        otherSeed.Step(TinyModels.Prompts);
+
+        Assert.Equal(a.PolicyLoss, b.PolicyLoss);
+        Assert.Equal(a.MeanRewards, b.MeanRewards);
+        Assert.True(TinyModels.BitwiseEqual(TinyModels.Snapshot(textPolicy), TinyModels.Snapshot(idsPolicy)));
+        Assert.False(TinyModels.BitwiseEqual(TinyModels.Snapshot(textPolicy), TinyModels.Snapshot(otherPolicy)), "another seed samples other responses");
+    }
 }
