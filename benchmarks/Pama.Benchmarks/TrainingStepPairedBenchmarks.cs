@@ -12,9 +12,9 @@ namespace Pama.Benchmarks;
 /// processes: one operation takes one training step of EVERY configuration, in an order that rotates from
 /// round to round, so slow and fast periods of a shared machine hit all configurations alike. BenchmarkDotNet's
 /// own numbers are per round; the per-configuration result is printed at cleanup: median step time (wall and
-/// process CPU) and the median over rounds of the ratio to Noon PPO in the same round.
+/// process CPU), and the median and the mean ± standard error over rounds of the ratio to Noon PPO in the same round.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 25)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 40)]
 public class TrainingStepPairedBenchmarks
 {
     private static readonly StepCase[] Compared = [.. StepCase.All.Where(c => c.Method == TrainingMethod.Pama)];
@@ -53,11 +53,20 @@ public class TrainingStepPairedBenchmarks
         {
             Console.WriteLine(
                 $"// Paired [{Compared[c]}] rounds={_wall[c].Count} wall-median={Median(_wall[c]):F3}s cpu-median={Median(_cpu[c]):F3}s " +
-                $"wall-ratio-to-noon={Median(Ratios(_wall, c)):F4} cpu-ratio-to-noon={Median(Ratios(_cpu, c)):F4}");
+                $"wall-ratio-to-noon median={Median(Ratios(_wall, c)):F4} mean={MeanAndError(Ratios(_wall, c))} " +
+                $"cpu-ratio-to-noon median={Median(Ratios(_cpu, c)):F4} mean={MeanAndError(Ratios(_cpu, c))}");
         }
     }
 
     private static IEnumerable<double> Ratios(List<double>[] times, int c) => times[c].Zip(times[0], (x, noon) => x / noon);
+
+    private static string MeanAndError(IEnumerable<double> values)
+    {
+        double[] v = [.. values];
+        double mean = v.Average();
+        double standardError = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1) / v.Length) : double.NaN;
+        return $"{mean:F4}±{standardError:F4}";
+    }
 
     private static double Median(IEnumerable<double> values)
     {
