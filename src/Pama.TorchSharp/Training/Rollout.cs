@@ -32,6 +32,8 @@ internal sealed class Rollout<TModel>(
             for (int s = 0; s < samplesPerPrompt; s++) { texts.Add(promptTexts[p]); ids.Add(promptIds[p]); }
 
         var (paddedIds, paddedMask) = PromptBatch.LeftPad(ids, sampling.ResolvedPadTokenId, device);
+        // The result's tensors live in the caller's dispose scope (the step), which frees them; the rollout keeps
+        // using them, so the result itself is not disposed here.
         GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator);
         var sequences = new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
             generated.PromptLength, generated.ResponseMask.to(floating));
