@@ -55,7 +55,8 @@ public sealed record RunSummary(
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>The Markdown text of <c>summary.md</c>.</summary>
-    public string ToMarkdown()
+    /// <param name="pretrained">Optionally, the same held-out rewards of the policy before alignment, listed under the table.</param>
+    public string ToMarkdown(IReadOnlyDictionary<string, MeanStd>? pretrained = null)
     {
         (string Key, string Title)[] columns = PaperColumns.Where(c => Methods.ContainsKey(c.Key))
             .Concat(Methods.Keys.Where(k => PaperColumns.All(c => c.Key != k)).Select(k => (k, k)))
@@ -79,6 +80,20 @@ public sealed record RunSummary(
             }
 
             text.AppendLine();
+        }
+
+        if (pretrained is not null)
+        {
+            text.AppendLine();
+            text.Append("Before alignment (the pretrained policy, same prompts and sampling):");
+            foreach (string objective in Objectives)
+            {
+                if (pretrained.TryGetValue(objective, out MeanStd? value))
+                    text.Append(CultureInfo.InvariantCulture, $" {objective} {value.Mean:F4} ± {value.Std:F4};");
+            }
+
+            text.Length--;
+            text.AppendLine(".");
         }
 
         return text.ToString();
