@@ -26,6 +26,11 @@ public interface ICausalLanguageModel
     /// <summary>Whether <see cref="Forward"/> reads and extends a <see cref="KeyValueCache"/>.</summary>
     bool SupportsKeyValueCache { get; }
 
+    /// <summary>Creates an empty <see cref="KeyValueCache"/> sized for this model, for <see cref="Forward"/>.</summary>
+    /// <exception cref="NotSupportedException"><see cref="SupportsKeyValueCache"/> is false (the default implementation).</exception>
+    KeyValueCache CreateKeyValueCache() =>
+        throw new NotSupportedException($"{GetType().Name} does not support a key/value cache.");
+
     /// <summary>Runs the model.</summary>
     /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
     /// <param name="attentionMask">Optional <c>[B, P + T]</c> mask (1 = real token, 0 = padding) covering

