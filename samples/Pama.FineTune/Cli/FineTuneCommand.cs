@@ -63,6 +63,12 @@ public sealed class FineTuneCommand
         HelpName = "DIR",
     };
 
+    private readonly Option<int> _threads = new("--threads")
+    {
+        Description = "Torch CPU threads (default 1: fastest for the tiny default model, and safe on a busy machine).",
+        DefaultValueFactory = _ => FineTuneOptions.DefaultThreads,
+    };
+
     private readonly Option<bool> _resume = new("--resume")
     {
         Description = "Continue from the checkpoints in --out instead of starting over.",
@@ -78,13 +84,14 @@ public sealed class FineTuneCommand
         _steps.Validators.Add(r => RequirePositive(r, _steps));
         _seeds.Validators.Add(r => RequirePositive(r, _seeds));
         _batchSize.Validators.Add(r => RequirePositive(r, _batchSize));
+        _threads.Validators.Add(r => RequirePositive(r, _threads));
         _model.Validators.Add(ValidateModelDirectory);
 
         var root = new RootCommand(
             "Aligns a GPT-2 policy with PAMA, MORLHF and MGDA-UB on several rewards (sentiment, length, ...), " +
             "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
         {
-            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _out, _resume,
+            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _out, _resume, _threads,
         };
         root.SetAction((result, cancellation) => run(Bind(result), cancellation));
         return root;
@@ -105,7 +112,8 @@ public sealed class FineTuneCommand
             result.GetValue(_device)!,
             result.GetValue(_model),
             result.GetValue(_out)!,
-            result.GetValue(_resume));
+            result.GetValue(_resume),
+            result.GetValue(_threads));
     }
 
     private static string[] SplitObjectives(string[]? values) =>

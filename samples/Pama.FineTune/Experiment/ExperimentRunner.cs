@@ -38,6 +38,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     public int Run(CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
+        set_num_threads(options.Threads);
         Device device = ResolveDevice(options.Device);
         string output = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(output);

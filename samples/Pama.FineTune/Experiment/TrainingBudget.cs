@@ -42,7 +42,7 @@ public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, doubl
         PpoEpochs = PpoEpochs,
         MiniBatches = MiniBatches,
         KlCoefficient = KlCoefficient,
-        Sampling = Sampling(endOfTextId),
+        Generation = Sampling(endOfTextId),
         Seed = seed,
     };
 }

@@ -23,6 +23,6 @@ public sealed class PlainRunProgress(TextWriter output) : IRunProgress
     {
         public void Report(int done, string status) => owner.Write($"{label} {done}/{total}: {status}");
 
-        public void Complete(string status) => owner.Write($"{label}: done. {status}");
+        public void Complete(string status) => owner.Write($"{label}: {status}");
     }
 }

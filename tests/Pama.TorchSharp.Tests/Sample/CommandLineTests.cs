@@ -47,6 +47,7 @@ public sealed class CommandLineTests
     [InlineData("--steps", "0")]
     [InlineData("--seeds", "-1")]
     [InlineData("--batch-size", "0")]
+    [InlineData("--threads", "0")]
     [InlineData("--granularity", "word")]
     [InlineData("--device", "tpu")]
     [InlineData("--model", "/no/such/checkpoint")]
