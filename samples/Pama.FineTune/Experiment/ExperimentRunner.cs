@@ -33,6 +33,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private readonly List<RunRecord> _finished = [];
     private readonly Stopwatch _trainingClock = new();
     private int _stepsThisSession;
+    private string _metricsPath = "";
 
     /// <summary>Runs the experiment; returns the process exit code.</summary>
     public int Run(CancellationToken cancellation)
@@ -44,8 +45,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         Directory.CreateDirectory(output);
         string runs = Path.Combine(output, "runs");
         if (!options.Resume && Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
-        string metricsPath = Path.Combine(output, "metrics.csv");
-        if (options.Resume && File.Exists(metricsPath)) _metrics.AddRange(MetricsCsv.Read(metricsPath));
+        _metricsPath = Path.Combine(output, "metrics.csv");
+        if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
 
         ReviewCorpus corpus = ReviewCorpus.Create();
         SentimentClassifier classifier = SentimentClassifier.Train(corpus.ClassifierTraining);
@@ -92,8 +93,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             return InterruptedExitCode;
         }
 
-        progress.Log(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed:mm\\:ss}. Outputs in {output}:"));
-        progress.Log(File.ReadAllText(Path.Combine(output, "summary.md")));
+        progress.Log(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed:mm\\:ss}. Outputs in {output}."));
         return 0;
     }
 
@@ -167,7 +167,12 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             }
 
             task.Report((int)metrics.Step, Status(metrics, objectives));
-            if (metrics.Step % CheckpointEvery == 0) trainer.Save(checkpointPath);
+            if (metrics.Step % CheckpointEvery == 0)
+            {
+                // Metrics up to the checkpoint go to disk with it, so a hard kill loses nothing --resume cannot redo.
+                trainer.Save(checkpointPath);
+                MetricsCsv.Write(_metricsPath, _metrics);
+            }
         }
 
         trainer.Save(checkpointPath);
@@ -217,7 +222,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
     private void WriteOutputs(string output, ReviewCorpus corpus, IReadOnlyDictionary<int, HeldOutEvaluator.Evaluation> before)
     {
-        MetricsCsv.Write(Path.Combine(output, "metrics.csv"), _metrics);
+        MetricsCsv.Write(_metricsPath, _metrics);
         if (_metrics.Count > 0) RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
         if (_finished.Count == 0) return;
 
