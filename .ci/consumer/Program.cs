@@ -26,5 +26,18 @@ using Tensor product = a.matmul(a);
 double[] got = product.data<double>().ToArray();
 Check(got.SequenceEqual([7.0, 10.0, 15.0, 22.0]), $"torch matmul = [{string.Join(", ", got)}]");
 
+// The adapter's GPT-2 and tokenizer from the package: a tiny random model scores a tokenized prompt.
+var tokenizer = Pama.TorchSharp.Models.Gpt2Tokenizer.CreateDefault();
+IReadOnlyList<int> ids = tokenizer.Encode("Hello world");
+Check(ids.SequenceEqual([15496, 995]), $"GPT-2 BPE ids = [{string.Join(", ", ids)}]");
+var config = new Pama.TorchSharp.Models.Gpt2Config
+{
+    VocabularySize = tokenizer.VocabularySize, ContextLength = 16, HiddenSize = 16, LayerCount = 1, HeadCount = 2,
+}.WithoutDropout();
+using var model = new Pama.TorchSharp.Models.Gpt2Model(config, seed: 1);
+using Tensor input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Count]);
+using var output = model.Forward(input);
+Check(output.Logits.shape.SequenceEqual([1L, ids.Count, tokenizer.VocabularySize]), $"GPT-2 logits shape = [{string.Join(", ", output.Logits.shape)}]");
+
 Console.WriteLine(failures == 0 ? "consumer: ok" : $"consumer: {failures} check(s) failed");
 return failures == 0 ? 0 : 1;

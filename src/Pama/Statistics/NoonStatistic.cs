@@ -53,6 +53,7 @@ public static class NoonStatistic
 
         double numerator = 0.0;
         double maskSum = 0.0;
+        double limit = 1.0 + epsilon;
         for (int t = 0; t < advantages.Length; t++)
         {
             double advantage = advantages[t];
@@ -62,7 +63,10 @@ public static class NoonStatistic
             }
 
             double m = CheckTokenAndGetMask(ratios, mask, t);
-            numerator += m * Contribution(advantage, ratios[t], epsilon);
+
+            // Branch-free on the sign of the advantage (random in practice, so a branch would mispredict).
+            double unclippedWeight = ratios[t] <= limit ? m : 0.0;
+            numerator += unclippedWeight * double.MaxNative(advantage, 0.0);
             maskSum += m;
         }
 
@@ -119,7 +123,7 @@ public static class NoonStatistic
         for (int t = 0; t < tokens; t++)
         {
             double m = CheckTokenAndGetMask(ratios, mask, t);
-            bool unclipped = ratios[t] <= limit;
+            double unclippedWeight = ratios[t] <= limit ? m : 0.0;
             var row = advantages.Slice(t * n, n);
             for (int i = 0; i < n; i++)
             {
@@ -130,7 +134,7 @@ public static class NoonStatistic
                         $"Advantage of objective {i} at token {t} is {PamaSolver.Describe(advantage)}.", nameof(advantages));
                 }
 
-                statistics[i] += m * (unclipped && advantage > 0.0 ? advantage : 0.0);
+                statistics[i] += unclippedWeight * double.MaxNative(advantage, 0.0);
             }
 
             maskSum += m;

@@ -8,7 +8,8 @@ namespace Pama.Statistics;
 /// <remarks>
 /// <para>
 /// Single values use Welford's update (Welford 1962): with δ = x − x̄, x̄ ← x̄ + δ/n and
-/// M₂ ← M₂ + δ (x − x̄). Spans are reduced by an exact two-pass mean/variance and then merged.
+/// M₂ ← M₂ + δ (x − x̄). Spans are reduced by a two-pass mean and M₂ (more accurate than one pass)
+/// and then merged.
 /// Two accumulators (n_A, x̄_A, M₂_A) and (n_B, x̄_B, M₂_B) merge by the parallel formula of
 /// Chan, Golub and LeVeque (1979):
 /// </para>
@@ -19,7 +20,8 @@ namespace Pama.Statistics;
 /// The mean update is symmetric in A and B, so merging in any order or grouping gives the same mean
 /// up to rounding. Population variance is M₂/n; sample variance is M₂/(n−1).
 /// It is a class (not a struct) so that copies never silently fork the state; it is not thread-safe:
-/// use one accumulator per worker and <see cref="Merge"/> them.
+/// use one accumulator per worker and <see cref="Merge"/> them. Values must be finite and their
+/// differences and squares representable in float64 (|x| well below 1e154).
 /// </para>
 /// </remarks>
 public sealed class ObjectiveAccumulator
@@ -67,7 +69,7 @@ public sealed class ObjectiveAccumulator
     }
 
     /// <summary>
-    /// Adds all values of a span: exact two-pass mean and M₂ of the span, then a Chan et al. merge.
+    /// Adds all values of a span: two-pass mean and M₂ of the span, then a Chan et al. merge.
     /// </summary>
     /// <param name="values">Finite values; nothing changes if any is invalid.</param>
     /// <exception cref="ArgumentException">A value is NaN or ±∞ (the message names its index).</exception>

@@ -1,0 +1,53 @@
+using MathNet.Numerics.LinearAlgebra;
+using Pama.Weightings;
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Training.Methods;
+
+/// <summary>
+/// MGDA-UB (Sener and Koltun, "Multi-Task Learning as Multi-Objective Optimization", NeurIPS 2018),
+/// the paper's gradient-based baseline. For each objective the PPO loss <c>L^i</c> is formed on its
+/// <b>standard</b> advantages <c>A'^i</c> (negatives kept, as in MGDA-UB applied to ordinary PPO losses; Noon
+/// clipping is PAMA's ingredient, not the baseline's). Its gradient <c>g_i = ∂L^i/∂Z</c> with respect to
+/// the last hidden states <c>Z</c> (not all parameters) gives the Gramian <c>G_ij = ⟨g_i, g_j⟩</c> (float64),
+/// whose min-norm weights <c>c = argmin_{c ∈ Δ} cᵀGc</c> (<see cref="MgdaWeighting"/>) form the advantage
+/// <c>Σ_i c_i A'^i_t</c>; one weighted backward follows. Costs n extra backward passes through the LM head.
+/// </summary>
+internal sealed class MgdaUbMethod : IMultiObjectiveMethod
+{
+    public CombinedAdvantage Combine(MethodInput input)
+    {
+        int n = input.ObjectiveCount;
+        double[,] gramian = Gramian(input);
+        var weights = new double[n];
+        MgdaWeighting.Solve(Matrix<double>.Build.DenseOfArray(gramian), weights);
+        using var noGrad = no_grad();
+        Tensor c = tensor(weights, dtype: input.Advantages.dtype, device: input.Advantages.device);
+        return new CombinedAdvantage((input.Advantages * c).sum(-1), weights, double.NaN, UpdatesPolicy: true);
+    }
+
+    /// <summary>The Gramian of the per-objective loss gradients with respect to the last hidden states, float64 <c>[n, n]</c>.</summary>
+    internal static double[,] Gramian(MethodInput input)
+    {
+        using var scope = NewDisposeScope();
+        int n = input.ObjectiveCount;
+        var gradients = new Tensor[n];
+        for (int i = 0; i < n; i++)
+        {
+            Tensor loss = PpoLosses.ClippedSurrogate(input.NewLogProbs, input.OldLogProbs, input.Advantages.select(-1, i), input.Mask, input.ClipEpsilon);
+            Tensor gradient = autograd.grad([loss], [input.LastHiddenState], retain_graph: true)[0];
+            gradients[i] = gradient.detach().reshape(-1).to(ScalarType.Float64);
+        }
+        Tensor stacked = stack(gradients);
+        double[] flat = stacked.matmul(stacked.t()).cpu().data<double>().ToArray();
+        var gramian = new double[n, n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                gramian[i, j] = flat[i * n + j];
+                if (!double.IsFinite(gramian[i, j]))
+                    throw new NonFiniteTrainingException($"MGDA-UB Gramian entry ({i}, {j}) is {gramian[i, j]}; the update was refused and no parameter changed.");
+            }
+        return gramian;
+    }
+}

@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Training.Methods;
+
+/// <summary>
+/// PAMA's per-objective statistics on tensors: with Noon advantages <c>A^i_t = max(A'^i_t, 0)</c> and the
+/// unclipped-token indicator <c>1[u_t ≤ 1+ε]</c>, the token statistic is <c>I^i_t = A^i_t 1[u_t ≤ 1+ε]</c>
+/// (the coefficient of <c>∇u_t</c> in <c>∇L^i</c>). All results are float64.
+/// </summary>
+internal static class NoonStatistics
+{
+    /// <summary>Noon clipping <c>max(A', 0)</c>.</summary>
+    public static Tensor Clip(Tensor advantages) => advantages.clamp_min(0.0);
+
+    /// <summary>Token statistics <c>I^i_t</c> <c>[b, T, n]</c> (zero on padding), float64.</summary>
+    public static Tensor PerToken(Tensor noonAdvantages, Tensor ratio, Tensor mask, double epsilon)
+    {
+        Tensor unclipped = ratio.le(1.0 + epsilon).to(ScalarType.Float64) * mask.to(ScalarType.Float64);
+        return noonAdvantages.to(ScalarType.Float64) * unclipped.unsqueeze(-1);
+    }
+
+    /// <summary>The paper's statistic <c>a_i = Σ_{b,t} I^i_{b,t} / Σ_{b,t} mask</c> <c>[n]</c>.</summary>
+    public static Tensor PerBatch(Tensor tokenStatistics, Tensor mask) =>
+        tokenStatistics.sum([0, 1]) / mask.to(ScalarType.Float64).sum().clamp_min(1.0);
+
+    /// <summary>Per-response statistics <c>a_{b,i} = Σ_t I^i_{b,t} / Σ_t mask_{b,t}</c> <c>[b, n]</c> (our extension).</summary>
+    public static Tensor PerSequence(Tensor tokenStatistics, Tensor mask) =>
+        tokenStatistics.sum(1) / mask.to(ScalarType.Float64).sum(1, keepdim: true).clamp_min(1.0);
+}

@@ -1,0 +1,85 @@
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Training.Methods;
+
+/// <summary>
+/// PAMA (He and Maghsudi, ECML-PKDD 2025, arXiv 2508.07768). Noon-clip the advantages
+/// <c>A^i = max(A'^i, 0)</c>; form the statistics <c>a_i = mean_t A^i_t 1[u_t ≤ 1+ε]</c> at the current
+/// policy; Theorem 1 (<see cref="PamaSolver"/>) gives <c>s* = min_c (Σ c_i a_i)²</c>'s root and the weights
+/// <c>c</c> in O(n); the advantage is <c>Σ_i c_i A^i_t</c>. The Noon loss is linear in the advantage, so the
+/// one backward that follows equals <c>Σ_i c_i ∇L^i</c>. When <c>s* = 0</c> the batch is Pareto
+/// stationary and the policy is left untouched.
+/// </summary>
+/// <remarks>
+/// <see cref="WeightingGranularity.Sequence"/> and <see cref="WeightingGranularity.Token"/> are our
+/// extensions: one statistic vector and one weight vector per response or per response token, solved with
+/// <see cref="PamaSolver.SolveBatch(ReadOnlySpan{double}, int, Span{double}, Span{double})"/>.
+/// Only the <c>n</c> (or rows × <c>n</c>) statistics leave the device.
+/// </remarks>
+internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjectiveMethod
+{
+    public CombinedAdvantage Combine(MethodInput input)
+    {
+        using var noGrad = no_grad();
+        int n = input.ObjectiveCount;
+        Tensor noon = NoonStatistics.Clip(input.Advantages);
+        Tensor tokenStatistics = NoonStatistics.PerToken(noon, input.Ratio(), input.Mask, input.ClipEpsilon);
+        return granularity switch
+        {
+            WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatch(tokenStatistics, input.Mask), n),
+            WeightingGranularity.Sequence => PerRow(noon, NoonStatistics.PerSequence(tokenStatistics, input.Mask),
+                input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n),
+            WeightingGranularity.Token => PerRow(noon, tokenStatistics.reshape(-1, n),
+                input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n),
+            _ => throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "Unknown granularity."),
+        };
+    }
+
+    private static CombinedAdvantage PerBatch(Tensor noon, Tensor statistics, int n)
+    {
+        double[] a = ToHost(statistics);
+        var weights = new double[n];
+        double optimalValue = PamaSolver.Solve(a, weights);
+        Tensor c = tensor(weights, dtype: noon.dtype, device: noon.device);
+        return new CombinedAdvantage((noon * c).sum(-1), weights, optimalValue, UpdatesPolicy: optimalValue != 0.0);
+    }
+
+    private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n)
+    {
+        double[] a = ToHost(rowStatistics);
+        bool[] real = realRows.cpu().data<bool>().ToArray();
+        int rows = real.Length;
+        var values = new double[rows];
+        var rowWeights = new double[rows * n];
+        PamaSolver.SolveBatch(a, n, values, rowWeights);
+
+        var meanWeights = new double[n];
+        double meanValue = 0;
+        int realCount = 0;
+        bool updates = false;
+        for (int r = 0; r < rows; r++)
+        {
+            if (!real[r]) continue;
+            realCount++;
+            meanValue += values[r];
+            updates |= values[r] != 0.0;
+            for (int i = 0; i < n; i++) meanWeights[i] += rowWeights[r * n + i];
+        }
+        if (realCount > 0)
+        {
+            meanValue /= realCount;
+            for (int i = 0; i < n; i++) meanWeights[i] /= realCount;
+        }
+        Tensor c = tensor(rowWeights, dtype: noon.dtype, device: noon.device).reshape(weightShape);
+        return new CombinedAdvantage((noon * c).sum(-1), meanWeights, meanValue, updates, rowWeights);
+    }
+
+    private static double[] ToHost(Tensor statistics)
+    {
+        double[] values = statistics.contiguous().cpu().data<double>().ToArray();
+        foreach (double v in values)
+            if (!double.IsFinite(v))
+                throw new NonFiniteTrainingException($"A PAMA statistic is {v} (advantages overflowed); the update was refused and no parameter changed.");
+        return values;
+    }
+}

@@ -1,0 +1,123 @@
+using Pama.TorchSharp.Generation;
+
+namespace Pama.TorchSharp.Training;
+
+/// <summary>
+/// Every setting of <see cref="PamaTrainer{TModel}"/>, with defaults following He and Maghsudi,
+/// "Pareto Multi-Objective Alignment for Language Models" (ECML-PKDD 2025, arXiv 2508.07768) and the
+/// PPO settings it builds on (Ziegler et al., 2019; TRL).
+/// </summary>
+public sealed record PamaTrainerOptions
+{
+    /// <summary>How the objectives are combined (default <see cref="TrainingMethod.Pama"/>).</summary>
+    public TrainingMethod Method { get; init; } = TrainingMethod.Pama;
+
+    /// <summary>Level of PAMA's statistics and weights (default <see cref="WeightingGranularity.Batch"/>, the paper). Only read by PAMA.</summary>
+    public WeightingGranularity Granularity { get; init; } = WeightingGranularity.Batch;
+
+    /// <summary>Advantage estimator (default <see cref="AdvantageEstimator.Gae"/>, the paper).</summary>
+    public AdvantageEstimator AdvantageEstimator { get; init; } = AdvantageEstimator.Gae;
+
+    /// <summary>Responses sampled per prompt (default 1). Must be at least 2 for <see cref="AdvantageEstimator.GroupRelative"/>.</summary>
+    public int SamplesPerPrompt { get; init; } = 1;
+
+    /// <summary>PPO clip range ε of the ratio <c>u = π_θ/π_old</c> (paper: 0.2).</summary>
+    public double ClipEpsilon { get; init; } = 0.2;
+
+    /// <summary>Initial KL coefficient β of the per-token penalty <c>−β (log π_θ − log π_ref)</c> (paper: 0.2).</summary>
+    public double KlCoefficient { get; init; } = 0.2;
+
+    /// <summary>Adaptive KL controller (Ziegler et al., 2019), or <c>null</c> (default) for a fixed β.</summary>
+    public AdaptiveKlOptions? AdaptiveKl { get; init; }
+
+    /// <summary>Discount γ of GAE (default 1).</summary>
+    public double Gamma { get; init; } = 1.0;
+
+    /// <summary>GAE λ (default 0.95).</summary>
+    public double Lambda { get; init; } = 0.95;
+
+    /// <summary>AdamW learning rate of the policy (paper: 1e-5).</summary>
+    public double LearningRate { get; init; } = 1e-5;
+
+    /// <summary>AdamW learning rate of the value heads (default 1e-5, as the policy).</summary>
+    public double ValueLearningRate { get; init; } = 1e-5;
+
+    /// <summary>AdamW decoupled weight decay of both optimizers (default 0.01, PyTorch's AdamW default).</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Maximum global L2 norm of the gradients, applied separately to the policy and the value heads (default 1.0).</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Passes over each rollout batch (default 4).</summary>
+    public int PpoEpochs { get; init; } = 4;
+
+    /// <summary>Minibatches each pass is split into, one optimizer step each (default 1).</summary>
+    public int MiniBatches { get; init; } = 1;
+
+    /// <summary>Weight of the value loss next to the policy loss (default 0.1, as TRL).</summary>
+    public double ValueLossCoefficient { get; init; } = 0.1;
+
+    /// <summary>Clip range of the value prediction around its rollout value (default 0.2, as TRL); <c>null</c> for an unclipped value loss.</summary>
+    public double? ValueClipRange { get; init; } = 0.2;
+
+    /// <summary>MORLHF preference weights (nonnegative, summing to 1); <c>null</c> (default) means equal weights. Only read by MORLHF.</summary>
+    public IReadOnlyList<double>? PreferenceWeights { get; init; }
+
+    /// <summary>
+    /// How responses are sampled (length, temperature, top-k, top-p). When <see cref="SamplingOptions.EosTokenId"/>
+    /// is <c>null</c> the trainer uses the tokenizer's end-of-text id, so responses end where the model ends them.
+    /// Log-probabilities for PPO are always those of the untempered policy.
+    /// </summary>
+    public SamplingOptions Generation { get; init; } = new();
+
+    /// <summary>Seed of the trainer's own generator (sampling and minibatch shuffling) (default 0).</summary>
+    public long Seed { get; init; }
+
+    /// <summary>
+    /// Checks every setting for <paramref name="objectiveCount"/> objectives.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the parameter name is the property's name.</exception>
+    public void Validate(int objectiveCount)
+    {
+        if (objectiveCount < 1) throw new ArgumentException($"At least one objective is required, got {objectiveCount}.", nameof(objectiveCount));
+        Require(Enum.IsDefined(Method), nameof(Method), $"unknown method {Method}");
+        Require(Enum.IsDefined(Granularity), nameof(Granularity), $"unknown granularity {Granularity}");
+        Require(Enum.IsDefined(AdvantageEstimator), nameof(AdvantageEstimator), $"unknown estimator {AdvantageEstimator}");
+        Require(SamplesPerPrompt >= 1, nameof(SamplesPerPrompt), $"must be at least 1, got {SamplesPerPrompt}");
+        Require(AdvantageEstimator != AdvantageEstimator.GroupRelative || SamplesPerPrompt >= 2, nameof(SamplesPerPrompt),
+            $"group-relative advantages need at least 2 samples per prompt, got {SamplesPerPrompt}");
+        Require(double.IsFinite(ClipEpsilon) && ClipEpsilon > 0 && ClipEpsilon < 1, nameof(ClipEpsilon), $"must lie in (0, 1), got {ClipEpsilon}");
+        Require(double.IsFinite(KlCoefficient) && KlCoefficient >= 0, nameof(KlCoefficient), $"must be finite and nonnegative, got {KlCoefficient}");
+        if (AdaptiveKl is { } kl)
+        {
+            Require(double.IsFinite(kl.TargetKl) && kl.TargetKl > 0, nameof(AdaptiveKl), $"TargetKl must be finite and positive, got {kl.TargetKl}");
+            Require(double.IsFinite(kl.Horizon) && kl.Horizon > 0, nameof(AdaptiveKl), $"Horizon must be finite and positive, got {kl.Horizon}");
+        }
+        Require(double.IsFinite(Gamma) && Gamma >= 0 && Gamma <= 1, nameof(Gamma), $"must lie in [0, 1], got {Gamma}");
+        Require(double.IsFinite(Lambda) && Lambda >= 0 && Lambda <= 1, nameof(Lambda), $"must lie in [0, 1], got {Lambda}");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), $"must be finite and positive, got {LearningRate}");
+        Require(double.IsFinite(ValueLearningRate) && ValueLearningRate > 0, nameof(ValueLearningRate), $"must be finite and positive, got {ValueLearningRate}");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), $"must be finite and nonnegative, got {WeightDecay}");
+        Require(double.IsFinite(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be finite and positive, got {MaxGradNorm}");
+        Require(PpoEpochs >= 1, nameof(PpoEpochs), $"must be at least 1, got {PpoEpochs}");
+        Require(MiniBatches >= 1, nameof(MiniBatches), $"must be at least 1, got {MiniBatches}");
+        Require(double.IsFinite(ValueLossCoefficient) && ValueLossCoefficient >= 0, nameof(ValueLossCoefficient), $"must be finite and nonnegative, got {ValueLossCoefficient}");
+        Require(ValueClipRange is null || (double.IsFinite(ValueClipRange.Value) && ValueClipRange.Value > 0), nameof(ValueClipRange),
+            $"must be finite and positive or null, got {ValueClipRange}");
+        Require(Generation is not null, nameof(Generation), "must not be null");
+        try { Generation!.Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"{nameof(Generation)} is invalid: {e.Message}", nameof(Generation), e); }
+        if (PreferenceWeights is { } w)
+        {
+            Require(w.Count == objectiveCount, nameof(PreferenceWeights), $"has {w.Count} weights for {objectiveCount} objectives");
+            for (int i = 0; i < w.Count; i++)
+                Require(double.IsFinite(w[i]) && w[i] >= 0, nameof(PreferenceWeights), $"weight {i} is {w[i]}; weights must be finite and nonnegative");
+            Require(Math.Abs(w.Sum() - 1.0) <= 1e-9, nameof(PreferenceWeights), $"weights sum to {w.Sum()}, not 1");
+        }
+    }
+
+    private static void Require(bool condition, string property, string message)
+    {
+        if (!condition) throw new ArgumentException($"{property} {message}.", property);
+    }
+}

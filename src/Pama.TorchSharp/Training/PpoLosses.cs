@@ -1,0 +1,40 @@
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Training;
+
+/// <summary>The PPO losses on response tokens (all means are over the masked tokens of the minibatch).</summary>
+internal static class PpoLosses
+{
+    /// <summary>Mean of <paramref name="values"/> over the tokens where <paramref name="mask"/> is 1.</summary>
+    public static Tensor MaskedMean(Tensor values, Tensor mask) => (values * mask).sum() / mask.sum().clamp_min(1.0);
+
+    /// <summary>
+    /// Clipped surrogate loss (to minimise):
+    /// <c>−mean_t min(u_t A_t, clip(u_t, 1−ε, 1+ε) A_t)</c> with <c>u_t = exp(log π_θ − log π_old)</c>.
+    /// For <c>A_t ≥ 0</c> (Noon) this is <c>−mean_t A_t min(u_t, 1+ε)</c>: linear in <c>A</c>, so one
+    /// backward of the combined advantage <c>Σ c_i A^i</c> gives <c>Σ c_i ∇L^i</c>.
+    /// </summary>
+    public static Tensor ClippedSurrogate(Tensor newLogProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask, double epsilon)
+    {
+        Tensor ratio = (newLogProbs - oldLogProbs).exp();
+        Tensor unclipped = ratio * advantages;
+        Tensor clipped = ratio.clamp(1.0 - epsilon, 1.0 + epsilon) * advantages;
+        return -MaskedMean(minimum(unclipped, clipped), mask);
+    }
+
+    /// <summary>
+    /// Per-head value losses <c>[n]</c>: <c>½ mean_t max((V − R)², (V_old + clip(V − V_old, −c, c) − R)²)</c>,
+    /// or <c>½ mean_t (V − R)²</c> without a clip range. Each head regresses on its own objective's returns.
+    /// </summary>
+    public static Tensor ValueLosses(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double? clipRange)
+    {
+        Tensor squared = (values - returns).square();
+        if (clipRange is { } c)
+        {
+            Tensor clippedValues = oldValues + (values - oldValues).clamp(-c, c);
+            squared = maximum(squared, (clippedValues - returns).square());
+        }
+        Tensor tokenMask = mask.unsqueeze(-1);
+        return 0.5 * (squared * tokenMask).sum([0, 1]) / mask.sum().clamp_min(1.0);
+    }
+}

@@ -1,0 +1,61 @@
+using Pama.TorchSharp.Generation;
+using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training.Rewards;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Training;
+
+/// <summary>
+/// Rollout: left-pad the prompts (each repeated <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times,
+/// prompt-major, so a prompt's samples are consecutive rows), sample responses with
+/// <see cref="TextGenerator"/> (KV cache, the trainer's generator), then score them without gradients
+/// (policy and reference log-probabilities, values) and decode them for the reward objectives.
+/// </summary>
+internal sealed class Rollout<TModel>(
+    TModel policy,
+    TModel reference,
+    ValueHeads valueHeads,
+    ITextTokenizer tokenizer,
+    SamplingOptions sampling,
+    int samplesPerPrompt,
+    Generator generator,
+    ScalarType floating) where TModel : nn.Module, ICausalLanguageModel
+{
+    /// <summary>Samples and scores responses to <paramref name="promptTexts"/> (token ids <paramref name="promptIds"/>).</summary>
+    public RolloutBatch Run(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds)
+    {
+        var texts = new List<string>(promptIds.Count * samplesPerPrompt);
+        var ids = new List<int[]>(promptIds.Count * samplesPerPrompt);
+        for (int p = 0; p < promptIds.Count; p++)
+            for (int s = 0; s < samplesPerPrompt; s++) { texts.Add(promptTexts[p]); ids.Add(promptIds[p]); }
+
+        Device device = valueHeads.parameters().First().device;
+        var (paddedIds, paddedMask) = PromptBatch.LeftPad(ids, sampling.ResolvedPadTokenId, device);
+        GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator);
+        var sequences = new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
+            generated.PromptLength, generated.ResponseMask.to(floating));
+
+        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
+        var (responses, responseTexts) = Decode(sequences);
+        var rewardBatch = new RewardBatch(texts, responseTexts, ids, responses, sequences.SequenceIds, sequences.AttentionMask);
+        return new RolloutBatch(sequences, policyLogProbs, referenceLogProbs, values, entropy, rewardBatch);
+    }
+
+    private (List<int[]> Ids, List<string> Texts) Decode(RolloutSequences sequences)
+    {
+        long[] lengths = sequences.ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
+        long[] flat = sequences.ResponseIds.contiguous().cpu().data<long>().ToArray();
+        int width = (int)sequences.ResponseLength;
+        var ids = new List<int[]>(lengths.Length);
+        var texts = new List<string>(lengths.Length);
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            var response = new int[lengths[b]];
+            for (int t = 0; t < response.Length; t++) response[t] = checked((int)flat[b * width + t]);
+            ids.Add(response);
+            texts.Add(tokenizer.Decode(response));
+        }
+        return (ids, texts);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Pama.TorchSharp.Training;
+
+/// <summary>What happened in one training step. Means over updates are over the PPO epochs × minibatches of the step.</summary>
+/// <param name="Step">Number of the step (1 for the first step).</param>
+/// <param name="MeanRewards">Mean reward of each objective over the step's responses.</param>
+/// <param name="Weights">Weights <c>c</c> of the objectives, mean over the updates (and over rows for per-sequence or per-token weighting).</param>
+/// <param name="OptimalValue">PAMA's <c>s*</c>, mean over the updates; <c>NaN</c> for MORLHF and MGDA-UB.</param>
+/// <param name="StationaryUpdates">Updates in which PAMA found <c>s* = 0</c> and left the policy untouched.</param>
+/// <param name="Updates">Minibatch updates in the step (PPO epochs × minibatches).</param>
+/// <param name="PolicyUpdated">Whether the policy optimizer stepped at least once.</param>
+/// <param name="Kl">Mean over responses of the summed per-token KL <c>Σ_t (log π_old − log π_ref)</c> at rollout.</param>
+/// <param name="KlCoefficient">β used for this step's rewards (before the adaptive controller's update).</param>
+/// <param name="ClipFraction">Fraction of response tokens whose ratio lay outside <c>[1−ε, 1+ε]</c>, mean over updates.</param>
+/// <param name="PolicyLoss">Clipped-surrogate loss of the combined advantage, mean over updates.</param>
+/// <param name="ValueLosses">Value loss of each head, mean over updates; empty without value heads (group-relative advantages).</param>
+/// <param name="Entropy">Mean next-token entropy of the policy over the response tokens at rollout.</param>
+/// <param name="ResponseTokens">Number of response tokens sampled.</param>
+/// <param name="Seconds">Wall-clock duration of the step.</param>
+public sealed record StepMetrics(
+    long Step,
+    IReadOnlyList<double> MeanRewards,
+    IReadOnlyList<double> Weights,
+    double OptimalValue,
+    int StationaryUpdates,
+    int Updates,
+    bool PolicyUpdated,
+    double Kl,
+    double KlCoefficient,
+    double ClipFraction,
+    double PolicyLoss,
+    IReadOnlyList<double> ValueLosses,
+    double Entropy,
+    long ResponseTokens,
+    double Seconds)
+{
+    /// <summary>Sampled response tokens per second of wall-clock step time.</summary>
+    public double TokensPerSecond => Seconds > 0 ? ResponseTokens / Seconds : 0;
+}
