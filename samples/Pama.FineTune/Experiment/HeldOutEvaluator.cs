@@ -47,7 +47,7 @@ public sealed class HeldOutEvaluator(
             int width = result.ResponseLength;
             for (int row = 0; row < ids.Length; row++)
             {
-                int[] response = flat.Skip(row * width).Take(width).Select(id => (int)id).ToArray();
+                int[] response = Array.ConvertAll(flat.AsSpan(row * width, width).ToArray(), id => (int)id);
                 responses.Add(TextObjective.ResponseText(tokenizer, response));
             }
         }
