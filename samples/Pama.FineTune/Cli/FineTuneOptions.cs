@@ -43,8 +43,8 @@ public sealed record FineTuneOptions(
     /// <summary>Default number of seeds.</summary>
     public const int DefaultSeeds = 3;
 
-    /// <summary>Default prompts per step.</summary>
-    public const int DefaultBatchSize = 32;
+    /// <summary>Default prompts per step (64: three times less spread across seeds than 32, for under two minutes more).</summary>
+    public const int DefaultBatchSize = 64;
 
     /// <summary>
     /// Default torch CPU threads. One is the fastest choice for the tiny default model (its matrices are
