@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace Pama.FineTune.Cli;
+
+/// <summary>Declares the sample's command line (System.CommandLine) and turns a parse into <see cref="FineTuneOptions"/>.</summary>
+public sealed class FineTuneCommand
+{
+    private readonly Option<string[]> _methods = new("--method", "-m")
+    {
+        Description = "Alignment method to run; repeat for several (default: all three).",
+        AllowMultipleArgumentsPerToken = true,
+        HelpName = "pama|morlhf|mgda-ub",
+    };
+
+    private readonly Option<string[]> _objectives = new("--objectives", "-o")
+    {
+        Description = "Objectives to align on, two or more, space- or comma-separated (default: sentiment length).",
+        AllowMultipleArgumentsPerToken = true,
+        HelpName = "sentiment|length|non-repetition",
+    };
+
+    private readonly Option<int> _steps = new("--steps")
+    {
+        Description = "Training steps per method and seed.",
+        DefaultValueFactory = _ => FineTuneOptions.DefaultSteps,
+    };
+
+    private readonly Option<int> _seeds = new("--seeds")
+    {
+        Description = "Number of seeds per method (seeds 1..N).",
+        DefaultValueFactory = _ => FineTuneOptions.DefaultSeeds,
+    };
+
+    private readonly Option<int> _batchSize = new("--batch-size")
+    {
+        Description = "Prompts per training step.",
+        DefaultValueFactory = _ => FineTuneOptions.DefaultBatchSize,
+    };
+
+    private readonly Option<string> _granularity = new("--granularity")
+    {
+        Description = "Weights per batch (the paper), per sequence or per token.",
+        DefaultValueFactory = _ => "batch",
+    };
+
+    private readonly Option<string> _device = new("--device")
+    {
+        Description = "Torch device.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    private readonly Option<string?> _model = new("--model")
+    {
+        Description = "A Hugging Face GPT-2 checkpoint directory (config.json, model.safetensors, vocab.json, merges.txt) to align instead of the embedded tiny policy.",
+        HelpName = "DIR",
+    };
+
+    private readonly Option<string> _out = new("--out")
+    {
+        Description = "Output folder for metrics.csv, rewards.png, summary.json, summary.md, samples.txt and checkpoints.",
+        DefaultValueFactory = _ => FineTuneOptions.DefaultOutputDirectory,
+        HelpName = "DIR",
+    };
+
+    private readonly Option<int> _threads = new("--threads")
+    {
+        Description = "Torch CPU threads (default 1: fastest for the tiny default model, and safe on a busy machine).",
+        DefaultValueFactory = _ => FineTuneOptions.DefaultThreads,
+    };
+
+    private readonly Option<bool> _resume = new("--resume")
+    {
+        Description = "Continue from the checkpoints in --out instead of starting over.",
+    };
+
+    /// <summary>Builds the root command; <paramref name="run"/> receives the validated options and returns the exit code.</summary>
+    public RootCommand Create(Func<FineTuneOptions, CancellationToken, Task<int>> run)
+    {
+        _methods.AcceptOnlyFromAmong(FineTuneOptions.AllMethods);
+        _granularity.AcceptOnlyFromAmong(FineTuneOptions.AllGranularities);
+        _device.AcceptOnlyFromAmong(FineTuneOptions.AllDevices);
+        _objectives.Validators.Add(ValidateObjectives);
+        _steps.Validators.Add(r => RequirePositive(r, _steps));
+        _seeds.Validators.Add(r => RequirePositive(r, _seeds));
+        _batchSize.Validators.Add(r => RequirePositive(r, _batchSize));
+        _threads.Validators.Add(r => RequirePositive(r, _threads));
+        _model.Validators.Add(ValidateModelDirectory);
+
+        var root = new RootCommand(
+            "Aligns a GPT-2 policy with PAMA, MORLHF and MGDA-UB on several rewards (sentiment, length, ...), " +
+            "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
+        {
+            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _out, _resume, _threads,
+        };
+        root.SetAction((result, cancellation) => run(Bind(result), cancellation));
+        return root;
+    }
+
+    private FineTuneOptions Bind(ParseResult result)
+    {
+        string[] methods = result.GetValue(_methods) is { Length: > 0 } m ? m.Distinct().ToArray() : FineTuneOptions.AllMethods;
+        string[] objectives = SplitObjectives(result.GetValue(_objectives)) is { Length: > 0 } o ? o : ["sentiment", "length"];
+        int seedCount = result.GetValue(_seeds);
+        return new FineTuneOptions(
+            methods,
+            objectives,
+            result.GetValue(_steps),
+            Enumerable.Range(1, seedCount).ToArray(),
+            result.GetValue(_batchSize),
+            result.GetValue(_granularity)!,
+            result.GetValue(_device)!,
+            result.GetValue(_model),
+            result.GetValue(_out)!,
+            result.GetValue(_resume),
+            result.GetValue(_threads));
+    }
+
+    private static string[] SplitObjectives(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+
+    private static void ValidateObjectives(OptionResult result)
+    {
+        string[] names = SplitObjectives(result.GetValueOrDefault<string[]>());
+        foreach (string name in names)
+        {
+            if (!FineTuneOptions.AllObjectives.Contains(name))
+            {
+                result.AddError($"Unknown objective '{name}'. Built-in objectives: {string.Join(", ", FineTuneOptions.AllObjectives)}.");
+                return;
+            }
+        }
+
+        if (names.Distinct().Count() != names.Length) result.AddError("--objectives lists an objective twice.");
+        else if (names.Length < 2) result.AddError($"--objectives needs two or more objectives, got {names.Length}. Built-ins: {string.Join(", ", FineTuneOptions.AllObjectives)}.");
+    }
+
+    private static void RequirePositive(OptionResult result, Option<int> option)
+    {
+        int value = result.GetValueOrDefault<int>();
+        if (value <= 0) result.AddError($"{option.Name} must be a positive integer, got {value}.");
+    }
+
+    private static void ValidateModelDirectory(OptionResult result)
+    {
+        string? directory = result.GetValueOrDefault<string?>();
+        if (directory is null) return;
+        if (!Directory.Exists(directory))
+        {
+            result.AddError($"--model: the directory '{directory}' does not exist.");
+            return;
+        }
+
+        string[] missing = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
+        missing = missing.Where(f => !File.Exists(Path.Combine(directory, f))).ToArray();
+        if (missing.Length > 0) result.AddError($"--model: '{directory}' is not a GPT-2 checkpoint directory; missing {string.Join(", ", missing)}.");
+    }
+}

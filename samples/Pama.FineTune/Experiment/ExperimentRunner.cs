@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pama.FineTune.Cli;
+using Pama.FineTune.Corpus;
+using Pama.FineTune.Pretraining;
+using Pama.FineTune.Progress;
+using Pama.FineTune.Reporting;
+using Pama.FineTune.Rewards;
+using Pama.FineTune.Text;
+using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Rewards;
+using static TorchSharp.torch;
+
+namespace Pama.FineTune.Experiment;
+
+/// <summary>
+/// The whole experiment: data, reward models and policy, then every (method, seed) run with the
+/// library's <see cref="PamaTrainer{TModel}"/> under one shared budget, the held-out evaluation,
+/// and the outputs. Checkpoints after every tenth step, at the end of each run and on Ctrl+C;
+/// <c>--resume</c> picks up from them.
+/// </summary>
+public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progress)
+{
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT), outputs so far written.</summary>
+    public const int InterruptedExitCode = 130;
+
+    private const int CheckpointEvery = 10;
+    private const int SamplePromptCount = 4;
+    private const string CheckpointFileName = "trainer.ckpt";
+
+    private readonly List<MetricRow> _metrics = [];
+    private readonly List<RunRecord> _finished = [];
+    private readonly Stopwatch _trainingClock = new();
+    private int _stepsThisSession;
+    private string _metricsPath = "";
+
+    /// <summary>Runs the experiment; returns the process exit code.</summary>
+    public int Run(CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        set_num_threads(options.Threads);
+        Device device = ResolveDevice(options.Device);
+        string output = Path.GetFullPath(options.OutputDirectory);
+        Directory.CreateDirectory(output);
+        string runs = Path.Combine(output, "runs");
+        if (!options.Resume && Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
+        _metricsPath = Path.Combine(output, "metrics.csv");
+        if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
+
+        ReviewCorpus corpus = ReviewCorpus.Create();
+        SentimentClassifier classifier = SentimentClassifier.Train(corpus.ClassifierTraining);
+        progress.Log(string.Create(CultureInfo.InvariantCulture,
+            $"Sentiment reward model: logistic regression over {classifier.VocabularySize} words, held-out accuracy {classifier.Accuracy(corpus.ClassifierTest):P1} on {corpus.ClassifierTest.Count} reviews."));
+
+        (string policyDirectory, ITextTokenizer tokenizer, TrainingBudget budget) = PolicySource(output, corpus, cancellation);
+        if (cancellation.IsCancellationRequested) return InterruptedExitCode;
+
+        Func<string, string, double>[] rewards = options.Objectives.Select(o => BuiltInObjectives.Reward(o, classifier)).ToArray();
+        IRewardObjective[] objectives = options.Objectives.Select((o, i) => (IRewardObjective)new TextObjective(o, tokenizer, rewards[i])).ToArray();
+        var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), options.BatchSize);
+        string fingerprint = RunFingerprint.Of(options, budget);
+        progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +
+                     $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {corpus.TrainingPrompts.Count} training prompts, {corpus.HeldOutPrompts.Count} held out.");
+
+        // The pretrained policy on the held-out prompts, per seed: the starting point every method shares.
+        var before = new Dictionary<int, HeldOutEvaluator.Evaluation>();
+        using (Gpt2Model initial = LoadPolicy(policyDirectory, device))
+        {
+            foreach (int seed in options.Seeds) before[seed] = evaluator.Evaluate(initial, EvaluationSeed(seed));
+        }
+
+        bool interrupted = false;
+        foreach (string method in options.Methods)
+        {
+            foreach (int seed in options.Seeds)
+            {
+                if (cancellation.IsCancellationRequested) { interrupted = true; break; }
+                string runDirectory = Path.Combine(runs, $"{method}-seed{seed}");
+                RunRecord? record = TrainOne(method, seed, runDirectory, fingerprint, policyDirectory, device, tokenizer, objectives, budget, evaluator, corpus, cancellation);
+                if (record is null) { interrupted = true; break; }
+                _finished.Add(record);
+                WriteOutputs(output, corpus, before);
+            }
+
+            if (interrupted) break;
+        }
+
+        WriteOutputs(output, corpus, before);
+        if (interrupted)
+        {
+            progress.Log($"Interrupted: checkpoints and outputs so far are in {output}. Continue with --resume --out \"{options.OutputDirectory}\".");
+            return InterruptedExitCode;
+        }
+
+        progress.Log(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed:mm\\:ss}. Outputs in {output}."));
+        return 0;
+    }
+
+    // One (method, seed) run: resume or start, train to the requested step count, evaluate on the held-out prompts.
+    // Returns null when interrupted (after writing a checkpoint).
+    private RunRecord? TrainOne(
+        string method, int seed, string runDirectory, string fingerprint, string policyDirectory, Device device, ITextTokenizer tokenizer,
+        IRewardObjective[] objectives, TrainingBudget budget, HeldOutEvaluator evaluator, ReviewCorpus corpus, CancellationToken cancellation)
+    {
+        string label = $"{MethodNames.Title(method)} seed {seed}";
+        string recordPath = Path.Combine(runDirectory, RunRecord.FileName);
+        string checkpointPath = Path.Combine(runDirectory, CheckpointFileName);
+        string settingsPath = Path.Combine(runDirectory, "settings.json");
+        if (options.Resume && Directory.Exists(runDirectory))
+        {
+            if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != fingerprint)
+            {
+                throw new InvalidOperationException(
+                    $"--resume: {runDirectory} was trained with other settings (objectives, granularity, batch size or model). Start without --resume or choose another --out.");
+            }
+
+            if (RunRecord.TryRead(recordPath) is { } done && done.Steps == options.Steps && done.Settings == fingerprint)
+            {
+                progress.Log($"{label}: already finished, reusing its results.");
+                return done;
+            }
+        }
+        else if (Directory.Exists(runDirectory))
+        {
+            Directory.Delete(runDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(runDirectory);
+        File.WriteAllText(settingsPath, fingerprint);
+        using Gpt2Model policy = LoadPolicy(policyDirectory, device);
+        using Gpt2Model reference = LoadPolicy(policyDirectory, device);
+        using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId));
+        if (options.Resume && File.Exists(checkpointPath))
+        {
+            trainer.Load(checkpointPath);
+            if (trainer.StepCount > options.Steps)
+            {
+                throw new InvalidOperationException(
+                    $"--resume: the checkpoint of {label} is at step {trainer.StepCount}, past the requested --steps {options.Steps}. Ask for at least {trainer.StepCount} steps or start without --resume.");
+            }
+
+            progress.Log($"{label}: resuming at step {trainer.StepCount}.");
+        }
+
+        // Metrics written after the checkpoint belong to steps that will be taken again.
+        _metrics.RemoveAll(r => r.Method == method && r.Seed == seed && r.Step > trainer.StepCount);
+        IProgressTask task = progress.Start(label, options.Steps);
+        task.Report((int)trainer.StepCount, "starting");
+        while (trainer.StepCount < options.Steps)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                trainer.Save(checkpointPath);
+                task.Complete($"interrupted at step {trainer.StepCount}; checkpoint saved");
+                return null;
+            }
+
+            int step = (int)trainer.StepCount + 1;
+            _trainingClock.Start();
+            StepMetrics metrics = trainer.Step(PromptsForStep(corpus.TrainingPrompts, seed, step, options.BatchSize));
+            _trainingClock.Stop();
+            _stepsThisSession++;
+            for (int i = 0; i < objectives.Length; i++)
+            {
+                _metrics.Add(new MetricRow((int)metrics.Step, method, seed, objectives[i].Name, metrics.MeanRewards[i], metrics.Weights[i], metrics.OptimalValue, metrics.Kl));
+            }
+
+            task.Report((int)metrics.Step, Status(metrics, objectives));
+            if (metrics.Step % CheckpointEvery == 0)
+            {
+                // Metrics up to the checkpoint go to disk with it, so a hard kill loses nothing --resume cannot redo.
+                trainer.Save(checkpointPath);
+                MetricsCsv.Write(_metricsPath, _metrics);
+            }
+        }
+
+        trainer.Save(checkpointPath);
+        HeldOutEvaluator.Evaluation evaluation = evaluator.Evaluate(policy, EvaluationSeed(seed));
+        var record = new RunRecord(
+            method, seed, options.Steps, fingerprint,
+            options.Objectives.Select((o, i) => (o, evaluation.Mean(i))).ToDictionary(p => p.o, p => p.Item2),
+            evaluation.Responses.ToList(),
+            Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList());
+        record.Write(recordPath);
+        task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
+        return record;
+    }
+
+    private string Status(StepMetrics metrics, IRewardObjective[] objectives)
+    {
+        var parts = objectives.Select((o, i) => string.Create(CultureInfo.InvariantCulture, $"{o.Name} {metrics.MeanRewards[i]:F3} (c {metrics.Weights[i]:F2})")).ToList();
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"KL {metrics.Kl:F3}"));
+        if (!double.IsNaN(metrics.OptimalValue)) parts.Add(string.Create(CultureInfo.InvariantCulture, $"s* {metrics.OptimalValue:G3}"));
+        parts.Add($"ETA {Eta():mm\\:ss}");
+        return string.Join(" | ", parts);
+    }
+
+    // Remaining steps of all runs times the mean step time so far (held-out evaluations add a few seconds).
+    private TimeSpan Eta()
+    {
+        if (_stepsThisSession == 0) return TimeSpan.Zero;
+        int total = options.Methods.Count * options.Seeds.Count * options.Steps;
+        int done = _metrics.Count / options.Objectives.Count;
+        double perStep = _trainingClock.Elapsed.TotalSeconds / _stepsThisSession;
+        return TimeSpan.FromSeconds(Math.Max(0, total - done) * perStep);
+    }
+
+    private (string Directory, ITextTokenizer Tokenizer, TrainingBudget Budget) PolicySource(string output, ReviewCorpus corpus, CancellationToken cancellation)
+    {
+        if (options.ModelDirectory is { } directory)
+        {
+            progress.Log($"Aligning the GPT-2 checkpoint in {directory} (no pretraining).");
+            return (directory, Gpt2Tokenizer.FromDirectory(directory), TrainingBudget.Pretrained);
+        }
+
+        (string cache, CompactVocabularyTokenizer tokenizer) = EmbeddedPolicy.Ensure(Path.Combine(output, "pretrained"), corpus, progress, cancellation);
+        return (cache, tokenizer, TrainingBudget.Tiny);
+    }
+
+    private static Gpt2Model LoadPolicy(string directory, Device device) => Gpt2Model.FromPretrained(directory, device);
+
+    private void WriteOutputs(string output, ReviewCorpus corpus, IReadOnlyDictionary<int, HeldOutEvaluator.Evaluation> before)
+    {
+        MetricsCsv.Write(_metricsPath, _metrics);
+        if (_metrics.Count > 0) RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
+        if (_finished.Count == 0) return;
+
+        var results = _finished.Select(r => new HeldOutResult(r.Method, r.Seed, r.MeanRewards)).ToList();
+        RunSummary summary = RunSummary.From(options.Objectives, options.Seeds, options.Steps, results);
+        AtomicFile.WriteAllText(Path.Combine(output, "summary.json"), summary.ToJson());
+        var pretrained = options.Objectives.Select((o, i) => (o, MeanStd.Of(before.Values.Select(e => e.Mean(i)).ToArray()))).ToDictionary(p => p.o, p => p.Item2);
+        AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown(pretrained));
+        AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(corpus.HeldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
+    }
+
+    /// <summary>The prompts of one training step: a fixed function of (seed, step), the same for every method.</summary>
+    public static IReadOnlyList<string> PromptsForStep(IReadOnlyList<string> prompts, int seed, int step, int batchSize)
+    {
+        var random = new Random(unchecked((seed * 1_000_003) + step));
+        int count = Math.Min(batchSize, prompts.Count);
+        int[] order = Enumerable.Range(0, prompts.Count).ToArray();
+        // Partial Fisher-Yates: the first `count` entries are a uniform sample without replacement.
+        for (int i = 0; i < count; i++)
+        {
+            int j = random.Next(i, order.Length);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+
+        return order.Take(count).Select(i => prompts[i]).ToArray();
+    }
+
+    private static long EvaluationSeed(int seed) => 1_000_000L + seed;
+
+    private static Device ResolveDevice(string name)
+    {
+        if (name == "cuda" && !cuda.is_available())
+            throw new InvalidOperationException("--device cuda: no CUDA device is available (and this build references the CPU libtorch only). Use --device cpu.");
+        return name == "cuda" ? CUDA : CPU;
+    }
+}

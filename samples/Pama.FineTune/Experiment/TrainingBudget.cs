@@ -1,0 +1,48 @@
+using Pama.TorchSharp.Generation;
+using Pama.TorchSharp.Training;
+
+namespace Pama.FineTune.Experiment;
+
+/// <summary>
+/// The one budget every method gets: the same steps, batch, learning rates, PPO epochs, KL
+/// penalty and sampling settings. Only <see cref="PamaTrainerOptions.Method"/> (and PAMA's or
+/// MGDA-UB's granularity) differs between runs, so a difference in outcome is the method's doing.
+/// </summary>
+/// <param name="MaxNewTokens">Longest response in tokens (about 4.4 characters each here, so 48 tokens can reach the length reward's 210-character ceiling).</param>
+/// <param name="LearningRate">Policy AdamW learning rate.</param>
+/// <param name="ValueLearningRate">Value-head AdamW learning rate.</param>
+/// <param name="PpoEpochs">Passes over each rollout batch.</param>
+/// <param name="MiniBatches">Minibatches per pass.</param>
+/// <param name="KlCoefficient">β of the per-token KL penalty.</param>
+public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, double ValueLearningRate, int PpoEpochs, int MiniBatches, double KlCoefficient)
+{
+    /// <summary>The budget of the embedded tiny policy: a small model moves with a larger step than GPT-2 125M's 1e-5.</summary>
+    public static readonly TrainingBudget Tiny = new(MaxNewTokens: 48, LearningRate: 3e-4, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.05);
+
+    /// <summary>The budget for a Hugging Face GPT-2 (<c>--model</c>): the paper's learning rate and KL coefficient.</summary>
+    public static readonly TrainingBudget Pretrained = new(MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-5, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.2);
+
+    /// <summary>Sampling for training and evaluation alike: plain ancestral sampling (temperature 1, no top-k or top-p), stopping at end-of-text.</summary>
+    public SamplingOptions Sampling(int endOfTextId) => new()
+    {
+        MaxNewTokens = MaxNewTokens,
+        Temperature = 1.0,
+        TopK = 0,
+        TopP = 1.0,
+        EosTokenId = endOfTextId,
+    };
+
+    /// <summary>Trainer options for one run; everything but the method, granularity and seed is the shared budget.</summary>
+    public PamaTrainerOptions TrainerOptions(string method, string granularity, int seed, int endOfTextId) => new()
+    {
+        Method = MethodNames.ToMethod(method),
+        Granularity = MethodNames.ToGranularity(granularity),
+        LearningRate = LearningRate,
+        ValueLearningRate = ValueLearningRate,
+        PpoEpochs = PpoEpochs,
+        MiniBatches = MiniBatches,
+        KlCoefficient = KlCoefficient,
+        Generation = Sampling(endOfTextId),
+        Seed = seed,
+    };
+}

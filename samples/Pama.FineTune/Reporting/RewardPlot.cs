@@ -1,0 +1,70 @@
+using ScottPlot;
+
+namespace Pama.FineTune.Reporting;
+
+/// <summary>
+/// Draws <c>rewards.png</c>: one panel per objective, one line per method, the mean over seeds
+/// of the batch mean reward at each training step with a band of plus or minus one standard
+/// deviation across seeds.
+/// </summary>
+public static class RewardPlot
+{
+    private static readonly Dictionary<string, string> Titles = new() { ["pama"] = "PAMA", ["morlhf"] = "MORLHF", ["mgda-ub"] = "MGDA-UB" };
+
+    /// <summary>Renders the figure from <paramref name="rows"/> and saves it as a PNG.</summary>
+    /// <param name="path">Output file.</param>
+    /// <param name="objectives">Objectives, one panel each, in order.</param>
+    /// <param name="methods">Methods, one line each, in order.</param>
+    /// <param name="rows">Per-step metrics of every run.</param>
+    public static void Save(string path, IReadOnlyList<string> objectives, IReadOnlyList<string> methods, IReadOnlyList<MetricRow> rows)
+    {
+        var palette = new ScottPlot.Palettes.Category10();
+        var figure = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
+        for (int o = 0; o < objectives.Count; o++)
+        {
+            // A new multiplot already holds one empty plot: use it for the first panel.
+            string objective = objectives[o];
+            Plot plot = o == 0 ? figure.GetPlot(0) : figure.AddPlot();
+            plot.Title($"{objective} reward");
+            plot.XLabel("training step");
+            plot.YLabel("batch mean reward (± std over seeds)");
+            for (int m = 0; m < methods.Count; m++)
+            {
+                (double[] steps, double[] mean, double[] std) = Curve(rows, methods[m], objective);
+                if (steps.Length == 0) continue;
+                Color color = palette.GetColor(m);
+                var band = plot.Add.FillY(steps, mean.Zip(std, (a, s) => a - s).ToArray(), mean.Zip(std, (a, s) => a + s).ToArray());
+                band.FillColor = color.WithAlpha(0.2);
+                band.LineWidth = 0;
+                var line = plot.Add.ScatterLine(steps, mean);
+                line.Color = color;
+                line.LineWidth = 2;
+                line.LegendText = Titles.GetValueOrDefault(methods[m], methods[m]);
+            }
+
+            plot.ShowLegend(Alignment.LowerRight);
+        }
+
+        AtomicFile.Write(path, temporary => figure.SavePng(temporary, 520 * Math.Max(1, objectives.Count), 450));
+    }
+
+    // Mean and sample standard deviation across seeds at every step that all of the method's seeds reached.
+    private static (double[] Steps, double[] Mean, double[] Std) Curve(IReadOnlyList<MetricRow> rows, string method, string objective)
+    {
+        MetricRow[] selected = rows.Where(r => r.Method == method && r.Objective == objective).ToArray();
+        int seedCount = selected.Select(r => r.Seed).Distinct().Count();
+        var steps = new List<double>();
+        var mean = new List<double>();
+        var std = new List<double>();
+        foreach (IGrouping<int, MetricRow> step in selected.GroupBy(r => r.Step).OrderBy(g => g.Key))
+        {
+            if (step.Count() != seedCount) continue;
+            MeanStd value = MeanStd.Of(step.Select(r => r.MeanReward).ToArray());
+            steps.Add(step.Key);
+            mean.Add(value.Mean);
+            std.Add(value.Std);
+        }
+
+        return (steps.ToArray(), mean.ToArray(), std.ToArray());
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Pama.FineTune.Cli;
+using Xunit;
+
+namespace Pama.TorchSharp.Tests.Sample;
+
+public sealed class CommandLineTests
+{
+    private static (FineTuneOptions? Options, IReadOnlyList<string> Errors) Parse(params string[] args)
+    {
+        FineTuneOptions? bound = null;
+        RootCommand root = new FineTuneCommand().Create((options, _) => { bound = options; return Task.FromResult(0); });
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count == 0) result.Invoke();
+        return (bound, result.Errors.Select(e => e.Message).ToArray());
+    }
+
+    [Fact]
+    public void NoArgumentsGiveTheEmbeddedDefaultRun()
+    {
+        (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse();
+        Assert.Empty(errors);
+        Assert.NotNull(options);
+        Assert.Equal(["pama", "morlhf", "mgda-ub"], options.Methods);
+        Assert.Equal(["sentiment", "length"], options.Objectives);
+        Assert.Equal([1, 2, 3], options.Seeds);
+        Assert.Equal("batch", options.Granularity);
+        Assert.Null(options.ModelDirectory);
+        Assert.False(options.Resume);
+    }
+
+    [Fact]
+    public void MethodsRepeatAndObjectivesAcceptCommas()
+    {
+        (FineTuneOptions? options, _) = Parse("--method", "pama", "--method", "mgda-ub", "--objectives", "sentiment,length,non-repetition", "--seeds", "2");
+        Assert.NotNull(options);
+        Assert.Equal(["pama", "mgda-ub"], options.Methods);
+        Assert.Equal(["sentiment", "length", "non-repetition"], options.Objectives);
+        Assert.Equal([1, 2], options.Seeds);
+    }
+
+    [Theory]
+    [InlineData("--objectives", "sentiment")]
+    [InlineData("--objectives", "sentiment,humor")]
+    [InlineData("--objectives", "length,length")]
+    [InlineData("--method", "ppo")]
+    [InlineData("--steps", "0")]
+    [InlineData("--seeds", "-1")]
+    [InlineData("--batch-size", "0")]
+    [InlineData("--threads", "0")]
+    [InlineData("--granularity", "word")]
+    [InlineData("--device", "tpu")]
+    [InlineData("--model", "/no/such/checkpoint")]
+    public void InvalidOptionsAreRejectedWithAMessage(string option, string value)
+    {
+        (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse(option, value);
+        Assert.Null(options);
+        Assert.NotEmpty(errors);
+    }
+}
