@@ -27,7 +27,13 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
     private const int CheckpointEvery = 10;
     private const int SamplePromptCount = 4;
+
+    // Fixed, not --batch-size: the held-out draws then depend only on the seed, whatever the training batch.
+    private const int EvaluationBatchSize = 64;
     private const string CheckpointFileName = "trainer.ckpt";
+
+    /// <summary>The files a run writes at the top of the output folder.</summary>
+    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "summary.json", "summary.md", "samples.txt"];
 
     private readonly List<MetricRow> _metrics = [];
     private readonly List<RunRecord> _finished = [];
@@ -44,8 +50,14 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         string output = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(output);
         string runs = Path.Combine(output, "runs");
-        if (!options.Resume && Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
         _metricsPath = Path.Combine(output, "metrics.csv");
+        if (!options.Resume)
+        {
+            // Starting over: nothing of an earlier run may be mistaken for this one's (the pretrained cache stays).
+            if (Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
+            foreach (string file in OutputFiles) File.Delete(Path.Combine(output, file));
+        }
+
         if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
 
         ReviewCorpus corpus = ReviewCorpus.Create();
@@ -53,12 +65,22 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         progress.Log(string.Create(CultureInfo.InvariantCulture,
             $"Sentiment reward model: logistic regression over {classifier.VocabularySize} words, held-out accuracy {classifier.Accuracy(corpus.ClassifierTest):P1} on {corpus.ClassifierTest.Count} reviews."));
 
-        (string policyDirectory, ITextTokenizer tokenizer, TrainingBudget budget) = PolicySource(output, corpus, cancellation);
-        if (cancellation.IsCancellationRequested) return InterruptedExitCode;
+        string policyDirectory;
+        ITextTokenizer tokenizer;
+        TrainingBudget budget;
+        try
+        {
+            (policyDirectory, tokenizer, budget) = PolicySource(output, corpus, cancellation);
+        }
+        catch (OperationCanceledException e)
+        {
+            progress.Log(e.Message);
+            return InterruptedExitCode;
+        }
 
         Func<string, string, double>[] rewards = options.Objectives.Select(o => BuiltInObjectives.Reward(o, classifier)).ToArray();
         IRewardObjective[] objectives = options.Objectives.Select((o, i) => (IRewardObjective)new TextObjective(o, tokenizer, rewards[i])).ToArray();
-        var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), options.BatchSize);
+        var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
         string fingerprint = RunFingerprint.Of(options, budget);
         progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +
                      $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {corpus.TrainingPrompts.Count} training prompts, {corpus.HeldOutPrompts.Count} held out.");

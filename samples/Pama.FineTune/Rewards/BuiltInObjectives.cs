@@ -1,6 +1,3 @@
-using Pama.TorchSharp.Models;
-using Pama.TorchSharp.Training.Rewards;
-
 namespace Pama.FineTune.Rewards;
 
 /// <summary>The objectives the command line can name: <c>sentiment</c>, <c>length</c>, <c>non-repetition</c>.</summary>
@@ -15,15 +12,11 @@ public static class BuiltInObjectives
         ArgumentNullException.ThrowIfNull(sentiment);
         return name switch
         {
-            // The whole review, prompt and continuation, as the paper scores IMDb continuations.
+            // The whole review, prompt and continuation, as in TRL's GPT-2 IMDb sentiment example.
             "sentiment" => (prompt, response) => sentiment.Logit(prompt + response),
             "length" => (_, response) => LengthReward.Score(response),
             "non-repetition" => (_, response) => NonRepetitionReward.Score(response),
             _ => throw new ArgumentException($"Unknown objective '{name}'. Built-in objectives: sentiment, length, non-repetition.", nameof(name)),
         };
     }
-
-    /// <summary>The library objectives for <paramref name="names"/>, in order.</summary>
-    public static IRewardObjective[] Create(IEnumerable<string> names, SentimentClassifier sentiment, ITextTokenizer tokenizer) =>
-        names.Select(name => (IRewardObjective)new TextObjective(name, tokenizer, Reward(name, sentiment))).ToArray();
 }
