@@ -9,13 +9,3 @@ public interface IRunProgress
     /// <summary>Writes one line of information that stays on screen.</summary>
     void Log(string message);
 }
-
-/// <summary>A unit of work started by <see cref="IRunProgress.Start"/>.</summary>
-public interface IProgressTask
-{
-    /// <summary>Reports that <paramref name="done"/> steps are finished, with a short status (rewards, KL, ETA).</summary>
-    void Report(int done, string status);
-
-    /// <summary>Marks the work finished.</summary>
-    void Complete(string status);
-}

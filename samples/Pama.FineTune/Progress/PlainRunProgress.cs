@@ -7,7 +7,7 @@ public sealed class PlainRunProgress(TextWriter output) : IRunProgress
     public IProgressTask Start(string label, int total)
     {
         Write($"{label}: started ({total} steps)");
-        return new Task(this, label, total);
+        return new LineTask(this, label, total);
     }
 
     /// <inheritdoc />
@@ -19,7 +19,7 @@ public sealed class PlainRunProgress(TextWriter output) : IRunProgress
         output.Flush();
     }
 
-    private sealed class Task(PlainRunProgress owner, string label, int total) : IProgressTask
+    private sealed class LineTask(PlainRunProgress owner, string label, int total) : IProgressTask
     {
         public void Report(int done, string status) => owner.Write($"{label} {done}/{total}: {status}");
 

@@ -15,12 +15,12 @@ public sealed class SpectreRunProgress(ProgressContext context) : IRunProgress
 
     /// <inheritdoc />
     public IProgressTask Start(string label, int total) =>
-        new Task(context.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total)), label);
+        new BarTask(context.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total)), label);
 
     /// <inheritdoc />
     public void Log(string message) => AnsiConsole.MarkupLine(Markup.Escape(message));
 
-    private sealed class Task(ProgressTask task, string label) : IProgressTask
+    private sealed class BarTask(ProgressTask task, string label) : IProgressTask
     {
         public void Report(int done, string status)
         {
