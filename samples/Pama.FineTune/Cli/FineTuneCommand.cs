@@ -40,7 +40,7 @@ public sealed class FineTuneCommand
 
     private readonly Option<string> _granularity = new("--granularity")
     {
-        Description = "Weights per batch (the paper), per sequence or per token.",
+        Description = "PAMA's weights per batch (the paper), per sequence or per token (extensions); MORLHF and MGDA-UB ignore it.",
         DefaultValueFactory = _ => "batch",
     };
 

@@ -6,7 +6,7 @@ namespace Pama.FineTune.Cli;
 /// <param name="Steps">Training steps per (method, seed) run.</param>
 /// <param name="Seeds">Seeds <c>1 .. N</c>.</param>
 /// <param name="BatchSize">Prompts per training step.</param>
-/// <param name="Granularity">How finely PAMA and MGDA-UB weigh the objectives: <c>batch</c> (the paper), <c>sequence</c> or <c>token</c>.</param>
+/// <param name="Granularity">How finely PAMA weighs the objectives: <c>batch</c> (the paper), <c>sequence</c> or <c>token</c> (our extensions); the baselines ignore it.</param>
 /// <param name="Device">Torch device name: <c>cpu</c> or <c>cuda</c>.</param>
 /// <param name="ModelDirectory">A Hugging Face GPT-2 checkpoint directory, or <c>null</c> for the embedded tiny policy.</param>
 /// <param name="OutputDirectory">Where outputs and checkpoints go.</param>

@@ -5,8 +5,8 @@ namespace Pama.FineTune.Experiment;
 
 /// <summary>
 /// The one budget every method gets: the same steps, batch, learning rates, PPO epochs, KL
-/// penalty and sampling settings. Only <see cref="PamaTrainerOptions.Method"/> (and PAMA's or
-/// MGDA-UB's granularity) differs between runs, so a difference in outcome is the method's doing.
+/// penalty and sampling settings. Only <see cref="PamaTrainerOptions.Method"/> (and the seed) differs
+/// between runs, so a difference in outcome is the method's doing.
 /// </summary>
 /// <param name="MaxNewTokens">Longest response in tokens (about 4.4 characters each here, so 48 tokens can reach the length reward's 210-character ceiling).</param>
 /// <param name="LearningRate">Policy AdamW learning rate.</param>
