@@ -25,7 +25,7 @@ public static class TextGenerator
     /// <param name="promptIds">Left-padded prompt ids, int64 <c>[B, P]</c> (see <see cref="PromptBatch.LeftPad"/>).</param>
     /// <param name="promptMask">Prompt mask <c>[B, P]</c>: zeros then ones in each row, at least one real token.</param>
     /// <param name="options">Sampling options.</param>
-    /// <param name="generator">Source of randomness, owned by the caller; may live on the CPU or the model's device.</param>
+    /// <param name="generator">Source of randomness, owned by the caller. TorchSharp 0.107 creates only CPU generators, so pass a CPU generator; probabilities are copied to it for the draw.</param>
     /// <returns>Sequences, masks and position ids, on the model's device.</returns>
     /// <exception cref="ArgumentException">Shapes disagree, a prompt row is empty or not left-padded, an option is invalid,
     /// or prompt plus <see cref="SamplingOptions.MaxNewTokens"/> exceeds the model's context length.</exception>

@@ -29,7 +29,9 @@ namespace Pama.TorchSharp.Training;
 /// moves the policy.</para>
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
-/// <para>All tensors follow the policy's device and floating type; the reference must live on the same device.</para>
+/// <para>All tensors follow the policy's device and floating type; the reference must live on the same device. The
+/// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only): on a GPU, each sampling step
+/// copies the next-token probabilities <c>[B, V]</c> to the CPU to draw from them.</para>
 /// </remarks>
 /// <typeparam name="TModel">The causal language model type (e.g. <see cref="Gpt2Model"/>).</typeparam>
 public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, ICausalLanguageModel
@@ -82,7 +84,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         reference.eval();
         policy.eval();
 
-        _generator = new Generator((ulong)options.Seed, _device);
+        // A CPU generator on purpose: TorchSharp's Generator(seed, device) always creates a native CPU generator but
+        // reports the requested device, so on CUDA multinomial/randperm would receive a CPU generator for CUDA tensors
+        // and fail. Sampling and shuffling copy to this generator's device (the CPU) and back.
+        _generator = new Generator((ulong)options.Seed);
         _kl = new KlController(options.KlCoefficient, options.AdaptiveKl);
         ValueHeads = new ValueHeads(policy.HiddenSize, objectives.Count, _dtype, _device);
 

@@ -9,8 +9,6 @@ namespace Pama.TorchSharp.Training.Advantages;
 /// </summary>
 internal sealed class GeneralizedAdvantageEstimation(double gamma, double lambda) : IAdvantageEstimator
 {
-    public bool UsesValueHeads => true;
-
     public (Tensor Advantages, Tensor? Returns) Estimate(Tensor tokenRewards, Tensor values, Tensor mask)
     {
         long length = tokenRewards.shape[1];

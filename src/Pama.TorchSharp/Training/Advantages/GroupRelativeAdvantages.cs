@@ -10,8 +10,6 @@ namespace Pama.TorchSharp.Training.Advantages;
 /// </summary>
 internal sealed class GroupRelativeAdvantages(int groupSize) : IAdvantageEstimator
 {
-    public bool UsesValueHeads => false;
-
     public (Tensor Advantages, Tensor? Returns) Estimate(Tensor tokenRewards, Tensor values, Tensor mask)
     {
         long rows = tokenRewards.shape[0], objectives = tokenRewards.shape[2];
