@@ -1,3 +1,4 @@
+using Pama.FineTune.Experiment;
 using ScottPlot;
 
 namespace Pama.FineTune.Reporting;
@@ -9,8 +10,6 @@ namespace Pama.FineTune.Reporting;
 /// </summary>
 public static class RewardPlot
 {
-    private static readonly Dictionary<string, string> Titles = new() { ["pama"] = "PAMA", ["morlhf"] = "MORLHF", ["mgda-ub"] = "MGDA-UB" };
-
     /// <summary>Renders the figure from <paramref name="rows"/> and saves it as a PNG.</summary>
     /// <param name="path">Output file.</param>
     /// <param name="objectives">Objectives, one panel each, in order.</param>
@@ -39,7 +38,7 @@ public static class RewardPlot
                 var line = plot.Add.ScatterLine(steps, mean);
                 line.Color = color;
                 line.LineWidth = 2;
-                line.LegendText = Titles.GetValueOrDefault(methods[m], methods[m]);
+                line.LegendText = MethodNames.Title(methods[m]);
             }
 
             plot.ShowLegend(Alignment.LowerRight);
