@@ -56,7 +56,10 @@ internal sealed class Rollout<TModel>(
             var response = new int[lengths[b]];
             for (int t = 0; t < response.Length; t++) response[t] = checked((int)flat[b * width + t]);
             ids.Add(response);
-            texts.Add(tokenizer.Decode(response));
+            // Text rewards see the words only: a sampled end-of-text token would otherwise decode to its marker
+            // (13 characters for GPT-2) and, for instance, inflate a length reward.
+            bool ended = response.Length > 0 && response[^1] == sampling.EosTokenId;
+            texts.Add(tokenizer.Decode(ended ? response[..^1] : response));
         }
         return (ids, texts);
     }

@@ -7,7 +7,7 @@ namespace Pama.TorchSharp.Training.Rewards;
 /// member describes the same sample; with several samples per prompt the prompt is repeated.
 /// </summary>
 /// <param name="Prompts">Prompt text of each sample.</param>
-/// <param name="Responses">Decoded response text of each sample (up to and including the end-of-text token, if sampled).</param>
+/// <param name="Responses">Decoded response text of each sample, without the end-of-text token that ended it (the token itself stays in <paramref name="ResponseTokenIds"/>).</param>
 /// <param name="PromptTokenIds">Prompt token ids of each sample, without padding.</param>
 /// <param name="ResponseTokenIds">Response token ids of each sample, without padding.</param>
 /// <param name="SequenceIds">Left-padded prompt followed by the right-padded response, int64 <c>[B, P + T]</c>, on the policy's device. Owned by the trainer: valid only during scoring.</param>
