@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -265,17 +266,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory.CreateDirectory(directory);
-        string configPath = Path.GetFullPath(Path.Combine(directory, ConfigFileName));
-        string temporary = configPath + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllText(temporary, Config.ToJson());
-            File.Move(temporary, configPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        byte[] config = System.Text.Encoding.UTF8.GetBytes(Config.ToJson());
+        AtomicFile.Write(Path.Combine(directory, ConfigFileName), stream => stream.Write(config));
 
         var tensors = named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter));
         SafeTensors.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -49,30 +50,19 @@ public static class SafeTensors
         List<KeyValuePair<string, Tensor>> items = tensors.ToList();
         byte[] header = BuildHeader(path, items, metadata);
 
-        string fullPath = System.IO.Path.GetFullPath(path);
-        string temporary = fullPath + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var (_, tensor) in items)
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var (_, tensor) in items)
-                {
-                    using var scope = NewDisposeScope();
-                    Tensor cpu = tensor.detach().cpu().contiguous();
-                    if (cpu.numel() > 0) stream.Write(cpu.bytes);
-                }
-                stream.Flush(flushToDisk: true);
+                using var scope = NewDisposeScope();
+                Tensor cpu = tensor.detach().cpu().contiguous();
+                if (cpu.numel() > 0) stream.Write(cpu.bytes);
             }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        });
     }
 
     private static byte[] BuildHeader(string path, List<KeyValuePair<string, Tensor>> items, IReadOnlyDictionary<string, string>? metadata)

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Checkpoints;

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using System.Text;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,10 +1,10 @@
-namespace Pama.TorchSharp.Training.Checkpoints;
+namespace Pama.TorchSharp.IO;
 
 /// <summary>
 /// Writes a file so that readers see either the old file or the complete new one: the content goes to
 /// a temporary file in the same directory, is flushed to disk, and then renamed over the target
 /// (an atomic replace on POSIX file systems). If writing fails the temporary file is removed and the
-/// previous file is left as it was.
+/// previous file is left as it was. Checkpoints, safetensors files and model configurations all go through it.
 /// </summary>
 internal static class AtomicFile
 {
@@ -17,7 +17,7 @@ internal static class AtomicFile
         string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
