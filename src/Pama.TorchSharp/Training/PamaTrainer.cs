@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Advantages;
@@ -255,15 +256,25 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, checkedRewards, beta);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
         UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
-        double meanKl = kl.sum(1).mean().to(ScalarType.Float64).item<double>();
-        _kl.Update(meanKl, rollout.Count);
+
+        // What the step reports and the KL controller sees are over the whole batch (all ranks of a data-parallel run):
+        // one host copy and one sum of [Σ rewards (n), Σ response KL, response tokens, Σ entropy × tokens, rows].
+        int n = _objectives.Count;
+        double[] local = cat([
+            checkedRewards.to(ScalarType.Float64).sum([0]),
+            kl.sum().to(ScalarType.Float64).reshape(1),
+            mask.sum().to(ScalarType.Float64).reshape(1)]).cpu().data<double>().ToArray();
+        double[] sums = Options.ProcessGroup.Sum([.. local, rollout.Entropy * local[n + 1], rollout.Count]);
+        double rows = sums[n + 3];
+        double meanKl = sums[n] / rows;
+        _kl.Update(meanKl, (int)rows);
 
         StepCount++;
-        double[] meanRewards = checkedRewards.to(ScalarType.Float64).mean([0]).cpu().data<double>().ToArray();
+        double[] meanRewards = [.. sums[..n].Select(v => v / rows)];
         return new StepMetrics(
             StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
-            summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
+            summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, sums[n + 2] / Math.Max(sums[n + 1], 1),
+            (long)sums[n + 1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
     }
 
     /// <summary>The rewards as <c>[B, n]</c> in the policy's type and device, after checking shape and finiteness.</summary>
@@ -306,9 +317,11 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient and generator
     /// state to <paramref name="path"/>, atomically: the previous file survives any failure.
     /// </summary>
+    /// <remarks>In a data-parallel run every rank holds the same state, so only rank 0 writes; on other ranks this does nothing.</remarks>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Options.ProcessGroup.Rank != 0) return;
         TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method.Name, StepCount, _kl.Coefficient), Parts());
     }
 
