@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pama.TorchSharp.Distributed;
 
 namespace Pama.Mpi;
@@ -19,6 +20,7 @@ public sealed class MpiProcessGroup : IProcessGroup, IDisposable
     private double[] _send = [];
     private double[] _receive = [];
     private bool _disposed;
+    private long _communicationTicks;
 
     private MpiProcessGroup(MPI.Environment environment, MPI.Intracommunicator world)
     {
@@ -53,10 +55,18 @@ public sealed class MpiProcessGroup : IProcessGroup, IDisposable
             _send = new double[values.Length];
             _receive = new double[values.Length];
         }
+        long start = Stopwatch.GetTimestamp();
         values.CopyTo(_send);
         _world.Allreduce(_send, MPI.Operation<double>.Add, ref _receive);
         _receive.AsSpan().CopyTo(values);
+        _communicationTicks += Stopwatch.GetTimestamp() - start;
     }
+
+    /// <summary>
+    /// Wall-clock time this rank has spent in <see cref="AllReduceSum"/> since start-up: the transfer itself plus the wait for
+    /// the slowest rank to arrive, so it measures what data parallelism costs over one process's work.
+    /// </summary>
+    public TimeSpan CommunicationTime => Stopwatch.GetElapsedTime(0, _communicationTicks);
 
     /// <summary>Waits until every rank reaches this point.</summary>
     public void Barrier()
