@@ -167,7 +167,7 @@ public static class TextGenerator
                 if (state[0] != 0) ThrowInvalid(invalidRows, invalidStep);
                 if (state[1] != 0 || last)
                 {
-                    steps = last ? maxNew : (int)responseMask.narrow(1, 0, step + 1).any(0).sum().item<long>();
+                    steps = state[1] == 0 ? maxNew : (int)responseMask.narrow(1, 0, step + 1).any(0).sum().item<long>();
                     break;
                 }
             }
