@@ -29,12 +29,13 @@ public sealed class TwoRankRuns : IDisposable
 /// <summary>
 /// Exactness of data parallelism (float64, CPU): two ranks holding half of a fixed batch of responses and rewards each take
 /// the same steps as one process holding all of it: statistics, weights, losses, KL, and the updated parameters agree
-/// within 1e-9, for every PAMA granularity, MORLHF and MGDA-UB, with one and with two minibatches; and the two ranks end
-/// bitwise identical.
+/// within 1e-9, for every PAMA granularity, MORLHF and MGDA-UB, with one and with several minibatches (a rank may hold no row
+/// of a minibatch), and when the ranks sample their own responses (each draws the whole batch's uniforms and uses its rows);
+/// and the two ranks end bitwise identical.
 /// </summary>
 public sealed class DataParallelExactnessTests(TwoRankRuns runs) : IClassFixture<TwoRankRuns>
 {
-    public static TheoryData<string> Scenarios => ["pama-batch", "pama-batch-mb2", "pama-sequence", "pama-token", "morlhf", "mgda-ub"];
+    public static TheoryData<string> Scenarios => ["pama-batch", "pama-batch-mb4", "pama-sequence", "pama-token", "morlhf", "mgda-ub", "pama-sampled"];
 
     [Theory]
     [MemberData(nameof(Scenarios))]

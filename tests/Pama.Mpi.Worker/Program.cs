@@ -23,7 +23,7 @@ var options = Arguments.Parse(args);
 torch.set_num_threads(1);
 Directory.CreateDirectory(options.Out);
 
-foreach (var (name, method, miniBatches) in Scenarios.All)
+foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
 {
     if (options.Only is not null && options.Only != name) continue;
     var policy = TinyPolicy.Create(seed: 1);
@@ -39,10 +39,11 @@ foreach (var (name, method, miniBatches) in Scenarios.All)
         Seed = 11,
         ProcessGroup = group,
     };
+    // Used only by the sampled scenario (the others bring their rewards): functions of the response's token ids.
     IRewardObjective[] objectives =
     [
-        RewardObjective.FromTokenIds("first", (_, _) => throw new InvalidOperationException("rewards are given")),
-        RewardObjective.FromTokenIds("second", (_, _) => throw new InvalidOperationException("rewards are given")),
+        RewardObjective.FromTokenIds("even-tokens", (_, r) => r.Count(t => t % 2 == 0) / 3.0 - 0.5),
+        RewardObjective.FromTokenIds("length", (_, r) => Math.Clamp(r.Count / 4.0, 0.5, 1.5)),
     ];
     using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, TinyPolicy.Tokenizer, objectives, trainerOptions);
     if (options.Resume && options.Checkpoint is not null) trainer.Load(options.Checkpoint);
@@ -54,8 +55,9 @@ foreach (var (name, method, miniBatches) in Scenarios.All)
         if (options.KillRank == group.Rank && options.KillAtStep == trainer.StepCount + 1)
             System.Diagnostics.Process.GetCurrentProcess().Kill();
         using var scope = NewDisposeScope();
-        RolloutBatch rollout = trainer.FromResponses(prompts, responses);
-        StepMetrics m = trainer.Step(rollout, tensor(rewards, [prompts.Count, 2], ScalarType.Float64));
+        StepMetrics m = sampled
+            ? trainer.Step(FixedBatch.PromptTexts(group.Rank, group.Size))
+            : trainer.Step(trainer.FromResponses(prompts, responses), tensor(rewards, [prompts.Count, 2], ScalarType.Float64));
         steps.Add(new { m.Step, m.MeanRewards, m.Weights, m.OptimalValue, m.PolicyLoss, m.ValueLosses, m.ClipFraction, m.Kl, m.KlCoefficient, m.ResponseTokens, m.StationaryUpdates });
         if (options.Checkpoint is not null) trainer.Save(options.Checkpoint);
     }
@@ -69,14 +71,15 @@ return 0;
 /// <summary>The scenarios: every PAMA granularity, MORLHF and MGDA-UB, with one and with two minibatches.</summary>
 internal static class Scenarios
 {
-    public static IEnumerable<(string Name, IMultiObjectiveMethod Method, int MiniBatches)> All =>
+    public static IEnumerable<(string Name, IMultiObjectiveMethod Method, int MiniBatches, bool Sampled)> All =>
     [
-        ("pama-batch", new PamaMethod(WeightingGranularity.Batch), 1),
-        ("pama-batch-mb2", new PamaMethod(WeightingGranularity.Batch), 2),
-        ("pama-sequence", new PamaMethod(WeightingGranularity.Sequence), 2),
-        ("pama-token", new PamaMethod(WeightingGranularity.Token), 1),
-        ("morlhf", new MorlhfMethod([0.3, 0.7]), 2),
-        ("mgda-ub", new MgdaUbMethod(), 1),
+        ("pama-batch", new PamaMethod(WeightingGranularity.Batch), 1, false),
+        ("pama-batch-mb4", new PamaMethod(WeightingGranularity.Batch), 4, false),
+        ("pama-sequence", new PamaMethod(WeightingGranularity.Sequence), 2, false),
+        ("pama-token", new PamaMethod(WeightingGranularity.Token), 1, false),
+        ("morlhf", new MorlhfMethod([0.3, 0.7]), 2, false),
+        ("mgda-ub", new MgdaUbMethod(), 1, false),
+        ("pama-sampled", new PamaMethod(WeightingGranularity.Batch), 2, true),
     ];
 }
 
@@ -106,6 +109,13 @@ internal static class TinyPolicy
 internal static class FixedBatch
 {
     private const int Rows = 8;
+
+    /// <summary>A rank's contiguous share of eight fixed prompt texts (sampled scenario).</summary>
+    public static IReadOnlyList<string> PromptTexts(int rank, int size)
+    {
+        string[] all = ["The film", "I think", "A story of", "Why", "Once upon a time", "It was", "Good", "The end of the"];
+        return all[(Rows * rank / size)..(Rows * (rank + 1) / size)];
+    }
 
     public static (List<IReadOnlyList<int>> Prompts, List<IReadOnlyList<int>> Responses, double[] Rewards) Share(int rank, int size)
     {

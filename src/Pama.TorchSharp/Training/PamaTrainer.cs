@@ -181,7 +181,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         }
         CheckPrompts(ids, nameof(prompts));
         _policy.eval();
-        return _sampler.Sample(prompts, ids);
+        return _sampler.Sample(prompts, ids, RankSlice(ids.Length));
     }
 
     /// <summary>Samples responses to prompts given as token ids (decoded for text-based objectives).</summary>
@@ -192,7 +192,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         int[][] ids = Copy(promptTokenIds, "Prompt", nameof(promptTokenIds));
         CheckPrompts(ids, nameof(promptTokenIds));
         _policy.eval();
-        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids);
+        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids, RankSlice(ids.Length));
     }
 
     /// <summary>
@@ -296,6 +296,18 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
                     $"The reward of objective {i} ('{_objectives[i].Name}') for sample {b} is {host[k]}; rewards must be finite.");
             }
         return rewards.to(_dtype, _device);
+    }
+
+    /// <summary>
+    /// In a data-parallel run, where this rank's sampled rows sit in the batch of all ranks (in rank order), so that sampling
+    /// draws the whole batch's randomness and every rank's generator stays in step; <c>null</c> in one process.
+    /// </summary>
+    private BatchSlice? RankSlice(int promptCount)
+    {
+        IProcessGroup group = Options.ProcessGroup;
+        if (group.Size == 1) return null;
+        long[] rows = group.Gather((long)promptCount * Options.SamplesPerPrompt);
+        return new BatchSlice(rows.Take(group.Rank).Sum(), rows.Sum());
     }
 
     private static int[][] Copy(IReadOnlyList<IReadOnlyList<int>> lists, string what, string parameter)
