@@ -30,8 +30,9 @@ namespace Pama.TorchSharp.Training;
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
 /// <para>All tensors follow the policy's device and floating type; the reference must live on the same device. The
-/// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only): on a GPU, each sampling step
-/// copies the next-token probabilities <c>[B, V]</c> to the CPU to draw from them.</para>
+/// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only), and its state is checkpointed:
+/// each rollout draws its <c>[MaxNewTokens, B]</c> sampling uniforms from it at once and moves them to the device in one
+/// transfer (see <see cref="TextGenerator"/>), so sampling itself never waits for the host.</para>
 /// </remarks>
 /// <typeparam name="TModel">The causal language model type (e.g. <see cref="Gpt2Model"/>).</typeparam>
 public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, ICausalLanguageModel
@@ -178,13 +179,15 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
         UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
 
-        double meanKl = kl.sum(1).mean().to(ScalarType.Float64).item<double>();
+        // One copy for both reported scalars: the mean KL and the number of response tokens.
+        double[] reported = stack([kl.sum(1).mean().to(ScalarType.Float64), mask.sum().to(ScalarType.Float64)]).cpu().data<double>().ToArray();
+        double meanKl = reported[0];
         _kl.Update(meanKl, (int)rollout.Sequences.Count);
         StepCount++;
         return new StepMetrics(
             StepCount, MeanRewards(rewards), summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
+            (long)reported[1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
     }
 
     /// <summary>

@@ -46,15 +46,19 @@ internal sealed class Rollout<TModel>(
 
     private (List<int[]> Ids, List<string> Texts) Decode(RolloutSequences sequences)
     {
-        long[] lengths = sequences.ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
-        long[] flat = sequences.ResponseIds.contiguous().cpu().data<long>().ToArray();
+        // One copy to the host: each row's response length, then its ids.
+        using var scope = NewDisposeScope();
         int width = (int)sequences.ResponseLength;
-        var ids = new List<int[]>(lengths.Length);
-        var texts = new List<string>(lengths.Length);
-        for (int b = 0; b < lengths.Length; b++)
+        long[] host = cat([sequences.ResponseMask.sum(1, keepdim: true).to(ScalarType.Int64), sequences.ResponseIds.to(ScalarType.Int64)], 1)
+            .contiguous().cpu().data<long>().ToArray();
+        int rows = host.Length / (width + 1);
+        var ids = new List<int[]>(rows);
+        var texts = new List<string>(rows);
+        for (int b = 0; b < rows; b++)
         {
-            var response = new int[lengths[b]];
-            for (int t = 0; t < response.Length; t++) response[t] = checked((int)flat[b * width + t]);
+            int start = b * (width + 1);
+            var response = new int[host[start]];
+            for (int t = 0; t < response.Length; t++) response[t] = checked((int)host[start + 1 + t]);
             ids.Add(response);
             // Text rewards see the words only: a sampled end-of-text token would otherwise decode to its marker
             // (13 characters for GPT-2) and, for instance, inflate a length reward.
