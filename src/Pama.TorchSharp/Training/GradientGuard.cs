@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Pama.TorchSharp.Training;
 
 /// <summary>Clips gradients and refuses non-finite ones before any optimizer step.</summary>
-internal static class GradientGuard
+public static class GradientGuard
 {
     /// <summary>
     /// Clips the global L2 norm of each group's gradients to <paramref name="maxNorm"/> (as <c>clip_grad_norm_</c> does:
@@ -13,6 +13,8 @@ internal static class GradientGuard
     /// together, once.
     /// </summary>
     /// <exception cref="NonFiniteTrainingException">Some gradient is not finite.</exception>
+    /// <param name="maxNorm">Largest global L2 norm per group.</param>
+    /// <param name="groups">Named parameter groups (e.g. "policy" and "value-head"); the name appears in the exception.</param>
     public static void ClipOrRefuse(double maxNorm, params (string Name, IReadOnlyList<Parameter> Parameters)[] groups)
     {
         if (groups.Length == 0) return;
