@@ -82,12 +82,18 @@ public sealed class PamaMethod : IMultiObjectiveMethod
     /// </summary>
     private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n, IProcessGroup group)
     {
-        double[] a = rowStatistics.contiguous().cpu().data<double>().ToArray();
-        double nonFinite = a.Count(v => !double.IsFinite(v));
-        if (group.Sum(nonFinite)[0] > 0)
+        // One copy to the host: the statistics with each row's real flag as an extra column.
+        double[] both = cat([rowStatistics.reshape(-1, n), realRows.to(ScalarType.Float64).unsqueeze(1)], 1).contiguous().cpu().data<double>().ToArray();
+        int rows = both.Length / (n + 1);
+        var a = new double[rows * n];
+        var real = new bool[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            Array.Copy(both, r * (n + 1), a, r * n, n);
+            real[r] = both[r * (n + 1) + n] != 0;
+        }
+        if (group.Sum(a.Count(v => !double.IsFinite(v)))[0] > 0)
             throw new NonFiniteTrainingException("A PAMA statistic is not finite (advantages overflowed); the update was refused and no parameter changed.");
-        bool[] real = realRows.cpu().data<bool>().ToArray();
-        int rows = real.Length;
         var values = new double[rows];
         var rowWeights = new double[rows * n];
         PamaSolver.SolveBatch(a, n, values, rowWeights);
