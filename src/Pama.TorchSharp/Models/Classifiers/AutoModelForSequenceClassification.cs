@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Models.Classifiers;
+namespace Pama.TorchSharp.Models;
 
 /// <summary>Loads a Hugging Face sequence classifier (reward model, sentiment classifier) from a checkpoint directory.</summary>
 public static class AutoModelForSequenceClassification

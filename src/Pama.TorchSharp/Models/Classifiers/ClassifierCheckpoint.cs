@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Models.Classifiers;
+namespace Pama.TorchSharp.Models;
 
 /// <summary>
 /// The safetensors weights of a classifier checkpoint: one <c>model.safetensors</c> or shards listed in

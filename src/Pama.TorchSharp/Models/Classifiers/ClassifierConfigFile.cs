@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Pama.TorchSharp.Models.Classifiers;
+namespace Pama.TorchSharp.Models;
 
 /// <summary>
 /// Reads a Hugging Face classifier's <c>config.json</c>: typed values with errors that name the file and

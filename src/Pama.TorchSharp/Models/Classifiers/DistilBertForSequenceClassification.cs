@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Pama.TorchSharp.Models.Classifiers;
+namespace Pama.TorchSharp.Models;
 
 /// <summary>
 /// Hugging Face's <c>DistilBertForSequenceClassification</c> (the paper's sentiment classifier is one): a

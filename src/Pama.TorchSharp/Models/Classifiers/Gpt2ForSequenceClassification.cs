@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Models.Classifiers;
+namespace Pama.TorchSharp.Models;
 
 /// <summary>
 /// Hugging Face's <c>GPT2ForSequenceClassification</c> (the paper's GPT-2-large reward model is one): the GPT-2

@@ -1,5 +1,4 @@
 using Pama.TorchSharp.Models;
-using Pama.TorchSharp.Models.Classifiers;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Pama.TorchSharp.Models;
-using Pama.TorchSharp.Models.Classifiers;
 using Xunit;
 using static TorchSharp.torch;
 
