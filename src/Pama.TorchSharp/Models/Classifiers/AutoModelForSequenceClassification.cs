@@ -6,12 +6,13 @@ namespace Pama.TorchSharp.Models;
 public static class AutoModelForSequenceClassification
 {
     /// <summary>The <c>model_type</c>s of <c>config.json</c> that load.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["gpt2", "distilbert"];
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["gpt2", "distilbert", .. LlamaConfig.SupportedModelTypes];
 
     /// <summary>
     /// Loads <c>config.json</c> and the safetensors weights (<c>model.safetensors</c> or shards with
-    /// <c>model.safetensors.index.json</c>) of a <c>GPT2ForSequenceClassification</c> or
-    /// <c>DistilBertForSequenceClassification</c> checkpoint, chosen by <c>model_type</c>.
+    /// <c>model.safetensors.index.json</c>) of a <c>GPT2ForSequenceClassification</c>,
+    /// <c>DistilBertForSequenceClassification</c> or Llama / Mistral / Qwen2 <c>...ForSequenceClassification</c>
+    /// checkpoint, chosen by <c>model_type</c>.
     /// </summary>
     /// <param name="directory">Checkpoint directory.</param>
     /// <param name="device">Device for the model; <c>null</c> means CPU.</param>
@@ -34,6 +35,7 @@ public static class AutoModelForSequenceClassification
         {
             "gpt2" => Gpt2ForSequenceClassification.Load(directory, config, device, dtype),
             "distilbert" => DistilBertForSequenceClassification.Load(directory, config, device, dtype),
+            _ when LlamaConfig.SupportedModelTypes.Contains(modelType) => LlamaForSequenceClassification.Load(directory, config, device, dtype),
             _ => throw new InvalidDataException(
                 $"{config.Path}: model_type '{modelType}' has no sequence classifier here; supported are {string.Join(", ", SupportedModelTypes)}."),
         };

@@ -47,7 +47,7 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
         try
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
-            using (ClassifierCheckpoint checkpoint = ClassifierCheckpoint.Open(directory))
+            using (CheckpointReader checkpoint = CheckpointReader.Open(directory))
             {
                 // Module names are Hugging Face's; old checkpoints also store the position_ids buffer.
                 checkpoint.LoadInto(model, name => name, key => key == "distilbert.embeddings.position_ids");

@@ -44,7 +44,7 @@ public sealed class Gpt2ForSequenceClassification : SequenceClassifier
         try
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
-            using (ClassifierCheckpoint checkpoint = ClassifierCheckpoint.Open(directory))
+            using (CheckpointReader checkpoint = CheckpointReader.Open(directory))
             {
                 // Hugging Face names: transformer.* for the backbone (as Gpt2Model names them) and score.weight.
                 checkpoint.LoadInto(model,
@@ -71,23 +71,9 @@ public sealed class Gpt2ForSequenceClassification : SequenceClassifier
     {
         using var scope = NewDisposeScope();
         (Tensor ids, Tensor mask) = CheckInputs(inputIds, attentionMask, Config.VocabularySize);
-        long batch = ids.shape[0], length = ids.shape[1];
         // Positions 0..L-1 as transformers uses when none are passed; padded keys are masked in attention.
         CausalLMOutput output = gpt2.Forward(ids, mask);
-        Tensor hidden = output.LastHiddenState;
-        Tensor last;
-        if (PadTokenId is { } pad)
-        {
-            Tensor positions = arange(length, ScalarType.Int64, ids.device).unsqueeze(0);
-            last = (positions * ids.ne(pad).to(ScalarType.Int64)).argmax(1);
-        }
-        else
-        {
-            if (batch != 1)
-                throw new ArgumentException("config.json names no pad_token_id, so the classifier cannot find the last token of several rows; pass one row at a time.", nameof(inputIds));
-            last = full(1, length - 1, ScalarType.Int64, ids.device);
-        }
-        Tensor pooled = hidden[arange(batch, ScalarType.Int64, ids.device), last];
+        Tensor pooled = AtLastNonPadToken(output.LastHiddenState, ids);
         return score.forward(pooled).MoveToOuterDisposeScope();
     }
 }

@@ -80,4 +80,37 @@ public abstract class SequenceClassifier : nn.Module<Tensor, Tensor, Tensor>
         Device device = Device;
         return (inputIds.to(device), attentionMask.to(ScalarType.Int64, device));
     }
+
+    /// <summary>
+    /// Picks each row's hidden state at its last token that is not <see cref="PadTokenId"/>, as transformers'
+    /// decoder classifiers do (the rightmost non-pad id, so left and right padding both work; position 0 for a row
+    /// of pads only); the last position where the config names no pad token, which allows one row only.
+    /// </summary>
+    /// <param name="hidden">Hidden states <c>[B, L, H]</c>.</param>
+    /// <param name="ids">Token ids <c>[B, L]</c> on the same device.</param>
+    /// <returns>Pooled states <c>[B, H]</c>.</returns>
+    /// <exception cref="ArgumentException">Several rows and no pad token id.</exception>
+    protected Tensor AtLastNonPadToken(Tensor hidden, Tensor ids)
+    {
+        long batch = ids.shape[0], length = ids.shape[1];
+        Tensor last;
+        if (PadTokenId is { } pad)
+        {
+            using Tensor positions = arange(length, ScalarType.Int64, ids.device).unsqueeze(0);
+            using Tensor real = ids.ne(pad).to(ScalarType.Int64);
+            using Tensor product = positions * real;
+            last = product.argmax(1);
+        }
+        else
+        {
+            if (batch != 1)
+                throw new ArgumentException("config.json names no pad_token_id, so the classifier cannot find the last token of several rows; pass one row at a time.", nameof(ids));
+            last = full(1, length - 1, ScalarType.Int64, ids.device);
+        }
+        using (last)
+        using (Tensor rows = arange(batch, ScalarType.Int64, ids.device))
+        {
+            return hidden[rows, last];
+        }
+    }
 }
