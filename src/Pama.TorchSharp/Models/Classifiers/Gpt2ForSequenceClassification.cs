@@ -39,7 +39,8 @@ public sealed class Gpt2ForSequenceClassification : SequenceClassifier
     /// <summary>Loads a checkpoint directory whose <c>config.json</c> has <c>model_type</c> <c>gpt2</c>.</summary>
     internal static Gpt2ForSequenceClassification Load(string directory, ClassifierConfigFile configFile, Device? device, ScalarType? dtype)
     {
-        Gpt2Config config = Gpt2Config.FromJson(configFile.Path);
+        // The classifier has no output layer, so whether the config ties one does not matter.
+        Gpt2Config config = Gpt2Config.FromJson(configFile.Path, requireTiedOutput: false);
         var model = new Gpt2ForSequenceClassification(config, configFile.Labels(), configFile.PadTokenId);
         try
         {

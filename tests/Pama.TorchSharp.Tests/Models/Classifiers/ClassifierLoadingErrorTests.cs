@@ -117,4 +117,20 @@ public sealed class ClassifierLoadingErrorTests
         using Tensor a = sharded.call(ids, mask), b = single.call(ids, mask);
         Assert.True(a.allclose(b, rtol: 0, atol: 0));
     }
+
+    [Fact]
+    public void AnUntiedGpt2ConfigLoadsTheSameClassifier()
+    {
+        // A GPT-2 classifier has no output layer; tie_word_embeddings = false changes nothing.
+        using TestDirectory dir = CopyOf("gpt2-reward-model");
+        JsonObject config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!.AsObject();
+        config["tie_word_embeddings"] = false;
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+        using SequenceClassifier untied = AutoModelForSequenceClassification.FromPretrained(dir.Path, dtype: ScalarType.Float64);
+        using SequenceClassifier tied = AutoModelForSequenceClassification.FromPretrained(ClassifierFixtureTests.Fixture("gpt2-reward-model"), dtype: ScalarType.Float64);
+        using Tensor ids = tensor(new long[] { 7, 40, 41, 300 }).view(1, 4);
+        using Tensor mask = ones(1, 4, ScalarType.Int64);
+        using Tensor a = untied.call(ids, mask), b = tied.call(ids, mask);
+        Assert.True(a.allclose(b, rtol: 0, atol: 0));
+    }
 }
