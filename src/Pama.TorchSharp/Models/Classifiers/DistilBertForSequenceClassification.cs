@@ -224,7 +224,8 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
             Tensor Split(Tensor t) => t.view(batch, length, _heads, headSize).transpose(1, 2);
             Tensor q = Split(q_lin.forward(x)), k = Split(k_lin.forward(x)), v = Split(v_lin.forward(x));
             Tensor scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headSize);
-            scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+            // The type's lowest value, as transformers masks: a row with no real token stays finite (uniform weights).
+            scores = scores.masked_fill(allowed.logical_not(), finfo(scores.dtype).min);
             Tensor weights = F.dropout(scores.softmax(-1), _dropout, training);
             Tensor context = weights.matmul(v).transpose(1, 2).reshape(batch, length, dim);
             return out_lin.forward(context);

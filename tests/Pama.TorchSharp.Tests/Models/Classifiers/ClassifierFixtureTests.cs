@@ -76,4 +76,16 @@ public sealed class ClassifierFixtureTests
         var error = Assert.Throws<ArgumentException>(() => model.LabelIndex("POSITIVE"));
         Assert.Contains("LABEL_0", error.Message);
     }
+
+    [Fact]
+    public void DistilBertPaddingAfterTheTextDoesNotChangeTheLogitsAndAnAllPaddingRowStaysFinite()
+    {
+        using SequenceClassifier model = AutoModelForSequenceClassification.FromPretrained(Fixture("distilbert-sentiment"), dtype: ScalarType.Float64);
+        using Tensor ids = tensor(new long[] { 2, 17, 42, 3, 0, 0, 0, 0, 0, 0 }).view(2, 5);
+        using Tensor mask = tensor(new long[] { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 }).view(2, 5);
+        using Tensor alone = model.call(ids[0, ..4].unsqueeze(0), ones(1, 4, ScalarType.Int64));
+        using Tensor batch = model.call(ids, mask);
+        Assert.True(batch[0].allclose(alone[0], rtol: 0, atol: 1e-12));
+        Assert.True(batch.isfinite().all().item<bool>());
+    }
 }
