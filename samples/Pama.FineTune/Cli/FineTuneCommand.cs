@@ -86,6 +86,12 @@ public sealed class FineTuneCommand
         Description = "Continue from the checkpoints in --out instead of starting over.",
     };
 
+    private readonly Option<bool> _dataParallel = new("--data-parallel")
+    {
+        Description = "Run under mpirun (mpirun -np N dotnet Pama.FineTune.dll --data-parallel): each step's prompts are split across the ranks, "
+            + "which compute the same weights and updates; rank 0 writes the outputs. Needs MPICH (see docs/data-parallel.md).",
+    };
+
     /// <summary>Builds the root command; <paramref name="run"/> receives the validated options and returns the exit code.</summary>
     public RootCommand Create(Func<FineTuneOptions, CancellationToken, Task<int>> run)
     {
@@ -104,7 +110,7 @@ public sealed class FineTuneCommand
             "Aligns a GPT-2 policy with PAMA, MORLHF and MGDA-UB on several rewards (sentiment, length, ...), " +
             "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
         {
-            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads,
+            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads, _dataParallel,
         };
         root.Validators.Add(ValidateRewardLabel);
         root.SetAction((result, cancellation) => run(Bind(result), cancellation));

@@ -8,6 +8,7 @@ using Pama.FineTune.Progress;
 using Pama.FineTune.Reporting;
 using Pama.FineTune.Rewards;
 using Pama.FineTune.Text;
+using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Rewards;
@@ -21,7 +22,10 @@ namespace Pama.FineTune.Experiment;
 /// and the outputs. Checkpoints after every tenth step, at the end of each run and on Ctrl+C;
 /// <c>--resume</c> picks up from them.
 /// </summary>
-public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progress)
+/// <param name="options">The validated command line.</param>
+/// <param name="progress">Where progress goes.</param>
+/// <param name="group">The ranks of a data-parallel run (<c>--data-parallel</c> under mpirun), or <c>null</c> for one process.</param>
+public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progress, IProcessGroup? group = null)
 {
     /// <summary>Exit code after Ctrl+C (128 + SIGINT), outputs so far written.</summary>
     public const int InterruptedExitCode = 130;
@@ -160,7 +164,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         File.WriteAllText(settingsPath, fingerprint);
         using CausalLanguageModel policy = LoadPolicy(policyDirectory, device);
         using CausalLanguageModel reference = LoadPolicy(policyDirectory, device);
-        using var trainer = new PamaTrainer<CausalLanguageModel>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId));
+        using var trainer = new PamaTrainer<CausalLanguageModel>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId) with { ProcessGroup = group ?? SingleProcessGroup.Instance });
         if (options.Resume && File.Exists(checkpointPath))
         {
             trainer.Load(checkpointPath);
@@ -188,7 +192,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
             int step = (int)trainer.StepCount + 1;
             _trainingClock.Start();
-            StepMetrics metrics = trainer.Step(PromptsForStep(corpus.TrainingPrompts, seed, step, options.BatchSize));
+            StepMetrics metrics = trainer.Step(RankShare(PromptsForStep(corpus.TrainingPrompts, seed, step, options.BatchSize)));
             _trainingClock.Stop();
             _stepsThisSession++;
             for (int i = 0; i < objectives.Length; i++)
@@ -263,6 +267,14 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         var pretrained = options.Objectives.Select((o, i) => (o, MeanStd.Of(before.Values.Select(e => e.Mean(i)).ToArray()))).ToDictionary(p => p.o, p => p.Item2);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown(pretrained));
         AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(corpus.HeldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
+    }
+
+    /// <summary>This rank's contiguous share of a step's prompts (all of them in one process).</summary>
+    private IReadOnlyList<string> RankShare(IReadOnlyList<string> prompts)
+    {
+        if (group is null || group.Size == 1) return prompts;
+        int start = prompts.Count * group.Rank / group.Size, end = prompts.Count * (group.Rank + 1) / group.Size;
+        return [.. prompts.Skip(start).Take(end - start)];
     }
 
     /// <summary>The prompts of one training step: a fixed function of (seed, step), the same for every method.</summary>
