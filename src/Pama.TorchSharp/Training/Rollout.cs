@@ -15,6 +15,7 @@ namespace Pama.TorchSharp.Training;
 internal sealed class Rollout<TModel>(
     TModel policy,
     TModel reference,
+    LoraAdapter? referenceAdapter,
     ValueHeads valueHeads,
     ITextTokenizer tokenizer,
     SamplingOptions sampling,
@@ -38,7 +39,7 @@ internal sealed class Rollout<TModel>(
         var sequences = new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
             generated.PromptLength, generated.ResponseMask.to(floating));
 
-        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
+        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, referenceAdapter, valueHeads, sequences);
         var (responses, responseTexts) = Decode(sequences);
         var rewardBatch = new RewardBatch(texts, responseTexts, ids, responses, sequences.SequenceIds, sequences.AttentionMask);
         return new RolloutBatch(sequences, policyLogProbs, referenceLogProbs, values, entropy, rewardBatch);
