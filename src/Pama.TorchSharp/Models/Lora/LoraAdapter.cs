@@ -32,14 +32,14 @@ public sealed class LoraAdapter : IDisposable
     // PEFT saves a PeftModelForCausalLM's state: "base_model.model." + the base model's parameter name.
     private const string KeyPrefix = "base_model.model.";
 
-    private readonly nn.Module _model;
+    private readonly CausalLanguageModel _model;
     private readonly PeftLoraConfig _config;
     private readonly IReadOnlyList<LoraLayer> _layers;
     private readonly IReadOnlyDictionary<string, bool> _baseRequiresGrad;
     private readonly Generator _dropoutGenerator;
     private int _disableDepth;
 
-    private LoraAdapter(nn.Module model, PeftLoraConfig config, IReadOnlyList<LoraLayer> layers,
+    private LoraAdapter(CausalLanguageModel model, PeftLoraConfig config, IReadOnlyList<LoraLayer> layers,
         IReadOnlyDictionary<string, bool> baseRequiresGrad, Generator dropoutGenerator)
     {
         _model = model;
@@ -50,7 +50,7 @@ public sealed class LoraAdapter : IDisposable
     }
 
     /// <summary>The model the adapter lives in.</summary>
-    public nn.Module Model => _model;
+    public CausalLanguageModel Model => _model;
 
     /// <summary>Names of the wrapped layers, in the model's order.</summary>
     public IReadOnlyList<string> ModuleNames => [.. _layers.Select(l => l.ModuleName)];
@@ -76,8 +76,9 @@ public sealed class LoraAdapter : IDisposable
     /// <param name="options">Rank, α, dropout, target modules; validated.</param>
     /// <param name="generator">CPU generator the initial <c>A</c> matrices (in the model's layer order) and the dropout seed are drawn from.</param>
     /// <exception cref="ArgumentException">An option is invalid, a target name matches no linear layer, or matches a module
-    /// LoRA cannot wrap (the message names it), or the model already carries an adapter. Nothing is changed then.</exception>
-    public static LoraAdapter Apply<TModel>(TModel model, LoraOptions options, Generator generator) where TModel : nn.Module, ICausalLanguageModel
+    /// LoRA cannot wrap (the message names it). Nothing is changed then.</exception>
+    /// <exception cref="InvalidOperationException">The model already carries an adapter.</exception>
+    public static LoraAdapter Apply(CausalLanguageModel model, LoraOptions options, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -133,7 +134,8 @@ public sealed class LoraAdapter : IDisposable
     /// <exception cref="InvalidDataException">The configuration is malformed or unsupported, no layer matches it, a targeted module is
     /// not a linear layer, a tensor is missing, extra, non-finite or of the wrong shape or rank; the message names the file and the
     /// module. Nothing is changed then.</exception>
-    public static LoraAdapter Load<TModel>(TModel model, string directory) where TModel : nn.Module, ICausalLanguageModel
+    /// <exception cref="InvalidOperationException">The model already carries an adapter.</exception>
+    public static LoraAdapter Load(CausalLanguageModel model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -252,7 +254,7 @@ public sealed class LoraAdapter : IDisposable
         return new AdapterParameters(_layers);
     }
 
-    private static LoraAdapter Attach(nn.Module model, PeftLoraConfig config, List<LoraLayer> layers, Generator dropoutGenerator)
+    private static LoraAdapter Attach(CausalLanguageModel model, PeftLoraConfig config, List<LoraLayer> layers, Generator dropoutGenerator)
     {
         var requiresGrad = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var (name, parameter) in model.named_parameters())
