@@ -31,6 +31,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     // Fixed, not --batch-size: the held-out draws then depend only on the seed, whatever the training batch.
     private const int EvaluationBatchSize = 64;
     private const string CheckpointFileName = "trainer.ckpt";
+    private const string AdapterDirectoryName = "adapter";
 
     /// <summary>The files a run writes at the top of the output folder.</summary>
     private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "summary.json", "summary.md", "samples.txt"];
@@ -151,8 +152,13 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         Directory.CreateDirectory(runDirectory);
         File.WriteAllText(settingsPath, fingerprint);
         using Gpt2Model policy = LoadPolicy(policyDirectory, device);
-        using Gpt2Model reference = LoadPolicy(policyDirectory, device);
-        using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId));
+        // With --lora the reference is the policy with its adapter disabled: no second copy of the model.
+        using Gpt2Model? reference = options.Lora is null ? LoadPolicy(policyDirectory, device) : null;
+        using LoraAdapter? adapter = options.Lora is { } lora ? ApplyAdapter(policy, lora, seed) : null;
+        PamaTrainerOptions trainerOptions = budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId);
+        using var trainer = adapter is not null
+            ? new PamaTrainer<Gpt2Model>(policy, adapter, tokenizer, objectives, trainerOptions)
+            : new PamaTrainer<Gpt2Model>(policy, reference!, tokenizer, objectives, trainerOptions);
         if (options.Resume && File.Exists(checkpointPath))
         {
             trainer.Load(checkpointPath);
@@ -198,6 +204,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
 
         trainer.Save(checkpointPath);
+        adapter?.Save(Path.Combine(runDirectory, AdapterDirectoryName));
         HeldOutEvaluator.Evaluation evaluation = evaluator.Evaluate(policy, EvaluationSeed(seed));
         var record = new RunRecord(
             method, seed, options.Steps, fingerprint,
@@ -207,6 +214,13 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         record.Write(recordPath);
         task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return record;
+    }
+
+    // The adapter's initial A matrices come from the run's seed, so a resumed run rebuilds the same adapter before loading its checkpoint.
+    private static LoraAdapter ApplyAdapter(Gpt2Model policy, LoraOptions lora, int seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        return LoraAdapter.Apply(policy, lora, generator);
     }
 
     private string Status(StepMetrics metrics, IRewardObjective[] objectives)

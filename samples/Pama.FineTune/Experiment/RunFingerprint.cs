@@ -18,5 +18,6 @@ public static class RunFingerprint
         batchSize = options.BatchSize,
         model = options.ModelDirectory is null ? "embedded" : Path.GetFullPath(options.ModelDirectory),
         budget,
+        lora = options.Lora is { } lora ? new { rank = lora.Rank, alpha = lora.Alpha, targets = lora.TargetModules } : null,
     });
 }
