@@ -3,9 +3,8 @@ using TorchSharp.Modules;
 namespace Pama.TorchSharp.Models;
 
 /// <summary>
-/// A layer computing an affine map <c>y = x Wᵀ + b</c> that <see cref="LoraAdapter"/> can wrap: a model family
-/// implements it on its linear-like layers (Llama's <c>q_proj</c>, GPT-2's <c>Conv1D</c>) and adds the adapter's
-/// output in its forward with <see cref="LoraLayer.AddTo"/>. The layer must be an <c>nn.Module</c>, since the
+/// A model's own linear-like layer that <see cref="LoraAdapter"/> can wrap (GPT-2's <c>Conv1D</c>): it adds the adapter's
+/// output in its forward with <see cref="LoraLayer.AddTo"/>. TorchSharp's <c>Linear</c> needs no such hook (see <see cref="LoraTarget"/>). The layer must be an <c>nn.Module</c>, since the
 /// adapter's <c>lora_A</c> and <c>lora_B</c> are registered as its sub-modules under PEFT's names.
 /// </summary>
 internal interface ILoraTargetLayer

@@ -87,7 +87,7 @@ public sealed class LoraAdapter : IDisposable
         if (generator.device.type != DeviceType.CPU)
             throw new ArgumentException($"The adapter is initialised from a CPU generator, not one on {generator.device}.", nameof(generator));
         PeftLoraConfig config = PeftLoraConfig.FromOptions(options);
-        List<(string Name, ILoraTargetLayer Layer)> targets;
+        List<(string Name, LoraTarget Layer)> targets;
         try { targets = FindTargets(model, config, "options"); }
         catch (InvalidDataException e) { throw new ArgumentException(e.Message, nameof(options), e); }
         foreach (string target in options.TargetModules)
@@ -102,7 +102,7 @@ public sealed class LoraAdapter : IDisposable
             foreach (var (name, layer) in targets)
             {
                 var (rank, alpha, scale) = config.For(name);
-                var (inputs, outputs) = Features(layer);
+                var (inputs, outputs) = (layer.Inputs, layer.Outputs);
                 ScalarType type = AdapterType(layer.Weight.dtype);
                 Device device = layer.Weight.device;
                 // kaiming_uniform_(a = √5): gain √(2 / (1 + a²)) = √(1/3), bound gain·√(3 / fan_in) = 1/√in.
@@ -149,7 +149,7 @@ public sealed class LoraAdapter : IDisposable
         }
 
         PeftLoraConfig config = PeftLoraConfig.Read(configPath);
-        List<(string Name, ILoraTargetLayer Layer)> targets = FindTargets(model, config, configPath);
+        List<(string Name, LoraTarget Layer)> targets = FindTargets(model, config, configPath);
         if (targets.Count == 0)
             throw new InvalidDataException($"{configPath}: target_modules {Describe(config)} match no layer of {model.GetType().Name}; its linear layers are {DescribeLayers(model)}.");
 
@@ -162,7 +162,7 @@ public sealed class LoraAdapter : IDisposable
             foreach (var (name, layer) in targets)
             {
                 var (rank, alpha, scale) = config.For(name);
-                var (inputs, outputs) = Features(layer);
+                var (inputs, outputs) = (layer.Inputs, layer.Outputs);
                 ScalarType type = AdapterType(layer.Weight.dtype);
                 Device device = layer.Weight.device;
                 Tensor a = Read(file, name, "lora_A", [rank, inputs], used);
@@ -262,15 +262,7 @@ public sealed class LoraAdapter : IDisposable
             requiresGrad[name] = parameter.requires_grad;
             parameter.requires_grad = false;
         }
-        foreach (LoraLayer layer in layers)
-        {
-            var module = (nn.Module)layer.Target;
-            module.register_module("lora_A", layer.A);
-            module.register_module("lora_B", layer.B);
-            layer.A.train(module.training);
-            layer.B.train(module.training);
-            layer.Target.Lora = layer;
-        }
+        foreach (LoraLayer layer in layers) layer.Target.Attach(layer);
         return new LoraAdapter(model, config, layers, requiresGrad, dropoutGenerator);
     }
 
@@ -278,29 +270,25 @@ public sealed class LoraAdapter : IDisposable
     {
         foreach (LoraLayer layer in _layers)
         {
-            var module = (nn.Module)layer.Target;
-            // Registering null removes the sub-module (TorchSharp's register_module).
-            module.register_module("lora_A", null!);
-            module.register_module("lora_B", null!);
-            layer.Target.Lora = null;
+            layer.Target.Detach();
             layer.Dispose();
         }
         foreach (var (name, parameter) in _model.named_parameters())
             if (_baseRequiresGrad.TryGetValue(name, out bool flag)) parameter.requires_grad = flag;
     }
 
-    private static List<(string Name, ILoraTargetLayer Layer)> FindTargets(nn.Module model, PeftLoraConfig config, string source)
+    private static List<(string Name, LoraTarget Layer)> FindTargets(nn.Module model, PeftLoraConfig config, string source)
     {
-        var targets = new List<(string, ILoraTargetLayer)>();
+        var targets = new List<(string, LoraTarget)>();
         foreach (var (name, module) in model.named_modules())
         {
-            if (module is ILoraTargetLayer { Lora: not null })
+            if (LoraTarget.IsAdapted(module))
                 throw new InvalidOperationException($"{model.GetType().Name} already carries a LoRA adapter (on '{name}'); merge it first.");
             if (string.IsNullOrEmpty(name) || !config.Targets(name)) continue;
-            if (module is not ILoraTargetLayer layer)
+            if (LoraTarget.Of(module) is not { } layer)
                 throw new InvalidDataException($"{source}: module '{name}' matches target_modules {Describe(config)} but is a {module.GetType().Name}, not a linear layer LoRA can wrap.");
             var (rank, _, _) = config.For(name);
-            var (inputs, outputs) = Features(layer);
+            var (inputs, outputs) = (layer.Inputs, layer.Outputs);
             if (rank > Math.Min(inputs, outputs))
                 throw new InvalidDataException($"{source}: module '{name}' is {inputs} → {outputs}; rank {rank} exceeds its smaller side.");
             targets.Add((name, layer));
@@ -328,9 +316,6 @@ public sealed class LoraAdapter : IDisposable
 
     private static string Key(string module, string matrix) => $"{KeyPrefix}{module}.{matrix}.weight";
 
-    private static (long Inputs, long Outputs) Features(ILoraTargetLayer layer) =>
-        layer.WeightIsInputByOutput ? (layer.Weight.shape[0], layer.Weight.shape[1]) : (layer.Weight.shape[1], layer.Weight.shape[0]);
-
     private static ScalarType AdapterType(ScalarType weight) => weight is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : weight;
 
     private static string Describe(PeftLoraConfig config) =>
@@ -338,7 +323,7 @@ public sealed class LoraAdapter : IDisposable
 
     private static string DescribeLayers(nn.Module model)
     {
-        var names = model.named_modules().Where(m => m.module is ILoraTargetLayer).Select(m => m.name.Split('.')[^1]).Distinct().ToList();
+        var names = model.named_modules().Where(m => LoraTarget.Of(m.module) is not null).Select(m => m.name.Split('.')[^1]).Distinct().ToList();
         return names.Count == 0 ? "(none)" : string.Join(", ", names);
     }
 

@@ -14,7 +14,7 @@ internal sealed class LoraLayer : IDisposable
 {
     private readonly Generator? _dropoutGenerator;
 
-    public LoraLayer(string moduleName, ILoraTargetLayer target, int rank, double alpha, double scale, double dropout,
+    public LoraLayer(string moduleName, LoraTarget target, int rank, double alpha, double scale, double dropout,
         Tensor a, Tensor b, Generator? dropoutGenerator)
     {
         ModuleName = moduleName;
@@ -31,7 +31,7 @@ internal sealed class LoraLayer : IDisposable
     /// <summary>The wrapped layer's name in the model, e.g. <c>model.layers.0.self_attn.q_proj</c>.</summary>
     public string ModuleName { get; }
 
-    public ILoraTargetLayer Target { get; }
+    public LoraTarget Target { get; }
 
     public int Rank { get; }
 
