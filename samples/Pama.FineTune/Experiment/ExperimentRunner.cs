@@ -204,7 +204,12 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
 
         trainer.Save(checkpointPath);
-        adapter?.Save(Path.Combine(runDirectory, AdapterDirectoryName));
+        if (adapter is not null)
+        {
+            string adapterDirectory = Path.Combine(runDirectory, AdapterDirectoryName);
+            adapter.Save(adapterDirectory);
+            progress.Log($"{label}: LoRA adapter ({adapter.ParameterCount:N0} trained parameters) written in PEFT's format to {adapterDirectory}.");
+        }
         HeldOutEvaluator.Evaluation evaluation = evaluator.Evaluate(policy, EvaluationSeed(seed));
         var record = new RunRecord(
             method, seed, options.Steps, fingerprint,

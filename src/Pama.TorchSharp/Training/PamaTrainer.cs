@@ -29,7 +29,8 @@ namespace Pama.TorchSharp.Training;
 /// moves the policy.</para>
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
-/// <para>All tensors follow the policy's device and floating type; the reference must live on the same device. The
+/// <para>All tensors follow the policy's device and the floating type of its trainable parameters, at least float32 (a bf16 / fp16
+/// model's logits are read in float32; value heads are float32); the reference must live on the same device. The
 /// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only): on a GPU, each sampling step
 /// copies the next-token probabilities <c>[B, V]</c> to the CPU to draw from them.</para>
 /// </remarks>

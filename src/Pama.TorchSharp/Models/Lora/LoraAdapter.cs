@@ -74,16 +74,21 @@ public sealed class LoraAdapter : IDisposable
     /// </summary>
     /// <param name="model">The model to adapt; must not already carry an adapter.</param>
     /// <param name="options">Rank, α, dropout, target modules; validated.</param>
-    /// <param name="generator">CPU generator the initial <c>A</c> matrices (in the model's layer order) and the dropout seed are drawn from.</param>
+    /// <param name="generator">CPU generator the initial <c>A</c> matrices (in the model's layer order) and the dropout seed are drawn from;
+    /// <c>null</c> means a generator seeded with <see cref="LoraOptions.Seed"/>.</param>
     /// <exception cref="ArgumentException">An option is invalid, a target name matches no linear layer, or matches a module
     /// LoRA cannot wrap (the message names it). Nothing is changed then.</exception>
     /// <exception cref="InvalidOperationException">The model already carries an adapter.</exception>
-    public static LoraAdapter Apply(CausalLanguageModel model, LoraOptions options, Generator generator)
+    public static LoraAdapter Apply(CausalLanguageModel model, LoraOptions options, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(generator);
         options.Validate();
+        if (generator is null)
+        {
+            using var seeded = new Generator(unchecked((ulong)options.Seed));
+            return Apply(model, options, seeded);
+        }
         if (generator.device.type != DeviceType.CPU)
             throw new ArgumentException($"The adapter is initialised from a CPU generator, not one on {generator.device}.", nameof(generator));
         PeftLoraConfig config = PeftLoraConfig.FromOptions(options);

@@ -42,6 +42,9 @@ public sealed record LoraOptions
     /// <summary>Scale <c>α / √r</c> instead of <c>α / r</c> (PEFT's <c>use_rslora</c>; default false).</summary>
     public bool UseRsLora { get; init; }
 
+    /// <summary>Seed of the initialisation when <see cref="LoraAdapter.Apply"/> is given no generator (default 0).</summary>
+    public long Seed { get; init; }
+
     /// <summary>Scale of the update for rank <paramref name="rank"/> and <paramref name="alpha"/>: <c>α / r</c>, or <c>α / √r</c> with rsLoRA.</summary>
     internal static double ScaleOf(double alpha, int rank, bool useRsLora) => useRsLora ? alpha / Math.Sqrt(rank) : alpha / rank;
 

@@ -65,6 +65,21 @@ public sealed class LoraAdapterTests
     }
 
     [Fact]
+    public void WithoutAGeneratorTheOptionsSeedFixesTheAdapter()
+    {
+        using var fixture = new PeftFixture("gpt2-lora");
+        using var a = fixture.LoadBase();
+        using var b = fixture.LoadBase();
+        using var c = fixture.LoadBase();
+        using var first = LoraAdapter.Apply(a, GptOptions with { Seed = 4 });
+        using var second = LoraAdapter.Apply(b, GptOptions with { Seed = 4 });
+        using var third = LoraAdapter.Apply(c, GptOptions with { Seed = 5 });
+
+        Assert.Equal(Snapshot(a), Snapshot(b));
+        Assert.NotEqual(PeftFixture.Values(first.Parameters[0]), PeftFixture.Values(third.Parameters[0]));
+    }
+
+    [Fact]
     public void ScaleIsAlphaOverRankOrOverItsSquareRootWithRsLora()
     {
         using var fixture = new PeftFixture("gpt2-lora");
