@@ -11,7 +11,7 @@ namespace Pama.TorchSharp.Models;
 public static class AutoModelForCausalLM
 {
     /// <summary>The <c>model_type</c> values this library loads.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["gpt2"];
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["gpt2", .. LlamaConfig.SupportedModelTypes];
 
     /// <summary>
     /// Loads <c>config.json</c> and the weights (<c>model.safetensors</c> or shards listed in
@@ -36,6 +36,7 @@ public static class AutoModelForCausalLM
         return modelType switch
         {
             "gpt2" => Gpt2Model.FromPretrained(directory, device, dtype),
+            _ when LlamaConfig.SupportedModelTypes.Contains(modelType) => LlamaModel.FromPretrained(directory, device, dtype),
             _ => throw new InvalidDataException(
                 $"{configPath}: model_type '{modelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)})."),
         };
