@@ -7,7 +7,7 @@ namespace Pama.TorchSharp.Tests.Models.Lora;
 /// <summary><see cref="LoraAdapter"/> against adapters written by PEFT and the logits PEFT computed with them.</summary>
 public sealed class PeftFixtureTests
 {
-    public static TheoryData<string> Fixtures => ["gpt2-lora"];
+    public static TheoryData<string> Fixtures => ["gpt2-lora", "llama-lora"];
 
     [Theory]
     [MemberData(nameof(Fixtures))]
@@ -75,5 +75,21 @@ public sealed class PeftFixtureTests
         Assert.Equal(stored.Values.Sum(t => t.numel()), adapter.ParameterCount);
         foreach (var (key, value) in stored)
             Assert.Equal(PeftFixture.Values(value), PeftFixture.Values(model.named_parameters().Single(p => "base_model.model." + p.name == key).parameter));
+    }
+    [Theory]
+    [InlineData("gpt2-lora", new[] { "c_attn", "c_proj", "c_fc" })]
+    [InlineData("llama-lora", new[] { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" })]
+    public void FreshAdapterLeavesTheLogitsUnchangedUntilBMoves(string name, string[] targets)
+    {
+        using var fixture = new PeftFixture(name);
+        using var model = fixture.LoadBase();
+        double[] before = fixture.Run(model);
+
+        using var adapter = LoraAdapter.Apply(model, new LoraOptions { Rank = 4, Alpha = 8, TargetModules = targets, Seed = 2 });
+
+        Assert.Equal(before, fixture.Run(model));
+        using (no_grad()) foreach (var p in adapter.Parameters) p.fill_(0.05);
+        Assert.NotEqual(before, fixture.Run(model));
+        using (adapter.Disable()) Assert.Equal(before, fixture.Run(model));
     }
 }
