@@ -292,10 +292,7 @@ public sealed class LoraAdapter : IDisposable
             if (string.IsNullOrEmpty(name) || !config.Targets(name)) continue;
             if (LoraTarget.Of(module) is not { } layer)
                 throw new InvalidDataException($"{source}: module '{name}' matches target_modules {Describe(config)} but is a {module.GetType().Name}, not a linear layer LoRA can wrap.");
-            var (rank, _, _) = config.For(name);
-            var (inputs, outputs) = (layer.Inputs, layer.Outputs);
-            if (rank > Math.Min(inputs, outputs))
-                throw new InvalidDataException($"{source}: module '{name}' is {inputs} → {outputs}; rank {rank} exceeds its smaller side.");
+            // As PEFT, a rank above the layer's smaller side is allowed (the update's rank is then that side).
             targets.Add((name, layer));
         }
         return targets;

@@ -261,8 +261,7 @@ public sealed class LoraAdapterTests
         Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Rank = 0 }, generator));
         Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Dropout = 1 }, generator));
         Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { TargetModules = [] }, generator));
-        var tooWide = Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Rank = 65 }, generator));
-        Assert.Contains("transformer.h.0.attn.c_attn", tooWide.Message);
+        Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Alpha = double.NaN }, generator));
         Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("lora_"));
     }
 
