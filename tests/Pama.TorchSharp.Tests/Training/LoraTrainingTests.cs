@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using Xunit;
@@ -107,13 +108,17 @@ public sealed class LoraTrainingTests : IDisposable
         Assert.True(new FileInfo(path).Length < new FileInfo(fullPath).Length);
     }
 
-    [Fact]
-    public void Bfloat16BaseTrainsFloat32AdapterAndValueHeads()
+    [Theory]
+    [InlineData("pama", ScalarType.BFloat16)]
+    [InlineData("mgda-ub", ScalarType.BFloat16)]
+    [InlineData("morlhf", ScalarType.Float16)]
+    public void HalfPrecisionBaseTrainsFloat32AdapterAndValueHeads(string method, ScalarType type)
     {
-        var (policy, adapter) = Adapted(ScalarType.BFloat16);
+        var (policy, adapter) = Adapted(type);
         using var _ = adapter;
         Assert.All(adapter.Parameters, p => Assert.Equal(ScalarType.Float32, p.dtype));
-        using var trainer = new PamaTrainer<Gpt2Model>(policy, adapter, TinyModels.Tokenizer, Objectives(), TinyModels.Options());
+        IMultiObjectiveMethod combine = method switch { "mgda-ub" => new MgdaUbMethod(), "morlhf" => new MorlhfMethod(), _ => new PamaMethod() };
+        using var trainer = new PamaTrainer<Gpt2Model>(policy, adapter, TinyModels.Tokenizer, Objectives(), TinyModels.Options(combine));
         Assert.All(trainer.ValueHeads.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         var baseBefore = Snapshot(policy, n => !IsAdapter(n));
         var adapterBefore = Snapshot(policy, IsAdapter);
@@ -122,7 +127,7 @@ public sealed class LoraTrainingTests : IDisposable
 
         Assert.True(metrics.PolicyUpdated);
         Assert.True(double.IsFinite(metrics.PolicyLoss));
-        Assert.All(policy.named_parameters().Where(p => !IsAdapter(p.name)), p => Assert.Equal(ScalarType.BFloat16, p.parameter.dtype));
+        Assert.All(policy.named_parameters().Where(p => !IsAdapter(p.name)), p => Assert.Equal(type, p.parameter.dtype));
         Assert.True(TinyModels.BitwiseEqual(baseBefore, Snapshot(policy, n => !IsAdapter(n))));
         Assert.False(TinyModels.BitwiseEqual(adapterBefore, Snapshot(policy, IsAdapter)));
     }

@@ -92,4 +92,19 @@ public sealed class PeftFixtureTests
         Assert.NotEqual(before, fixture.Run(model));
         using (adapter.Disable()) Assert.Equal(before, fixture.Run(model));
     }
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Bfloat16BaseWithFloat32AdapterStaysCloseToPeftsFloat64Logits(string name)
+    {
+        using var fixture = new PeftFixture(name);
+        using var model = AutoModelForCausalLM.FromPretrained(fixture.BaseDirectory, dtype: ScalarType.BFloat16);
+        using var adapter = LoraAdapter.Load(model, fixture.AdapterDirectory);
+
+        Assert.All(adapter.Parameters, p => Assert.Equal(ScalarType.Float32, p.dtype));
+        double[] logits = fixture.Run(model);
+        double[] expected = fixture.Logits;
+        double scale = expected.Where(double.IsFinite).Max(Math.Abs);
+        // bf16 keeps 8 significant bits: errors of a few percent of the largest logit, not more.
+        Assert.True(fixture.MaxErrorAtRealTokens(expected, logits) < 0.05 * scale);
+    }
 }
