@@ -31,7 +31,8 @@ namespace Pama.TorchSharp.Training;
 /// moves the policy.</para>
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
-/// <para>All tensors follow the policy's device and floating type; the reference must live on the same device. The
+/// <para>All tensors follow the policy's device and the floating type of its trainable parameters, at least float32 (a bf16 / fp16
+/// model's logits are read in float32; value heads are float32); the reference must live on the same device. The
 /// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only), and its state is checkpointed:
 /// each rollout draws its <c>[MaxNewTokens, B]</c> sampling uniforms from it at once and moves them to the device in one
 /// transfer (see <see cref="TextGenerator"/>), so sampling itself never waits for the host.</para>
@@ -51,6 +52,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private readonly PpoUpdater _updater;
     private readonly Device _device;
     private readonly ScalarType _dtype;
+    private readonly LoraAdapter? _adapter;
 
     /// <summary>Creates a trainer. The policy is trained in place; the reference is frozen.</summary>
     /// <param name="policy">Model to fine-tune (its trainable parameters are those with <c>requires_grad</c>).</param>
@@ -60,14 +62,37 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <param name="options">Settings; validated here.</param>
     /// <exception cref="ArgumentException">An argument or a setting is invalid (the message names it).</exception>
     public PamaTrainer(TModel policy, TModel reference, ITextTokenizer tokenizer, IReadOnlyList<IRewardObjective> objectives, PamaTrainerOptions options)
+        : this(policy, reference ?? throw new ArgumentNullException(nameof(reference)), null, tokenizer, objectives, options)
+    {
+    }
+
+    /// <summary>
+    /// Creates a trainer that trains <paramref name="adapter"/> inside <paramref name="policy"/> and takes as reference the same
+    /// module with the adapter disabled (<see cref="LoraAdapter.Disable"/>): no second copy of the model. Only the adapter (and the
+    /// value heads) are trained, and checkpoints hold the adapter, not the frozen base.
+    /// </summary>
+    /// <param name="policy">Model carrying <paramref name="adapter"/>; its base parameters stay frozen.</param>
+    /// <param name="adapter">The LoRA adapter applied to or loaded into <paramref name="policy"/> (not merged).</param>
+    /// <param name="tokenizer">Tokenizer of the model.</param>
+    /// <param name="objectives">The <c>n ≥ 1</c> reward objectives.</param>
+    /// <param name="options">Settings; validated here.</param>
+    /// <exception cref="ArgumentException">An argument or a setting is invalid, or the adapter does not belong to the policy (the message names it).</exception>
+    public PamaTrainer(TModel policy, LoraAdapter adapter, ITextTokenizer tokenizer, IReadOnlyList<IRewardObjective> objectives, PamaTrainerOptions options)
+        : this(policy, policy, adapter ?? throw new ArgumentNullException(nameof(adapter)), tokenizer, objectives, options)
+    {
+    }
+
+    private PamaTrainer(TModel policy, TModel reference, LoraAdapter? adapter, ITextTokenizer tokenizer, IReadOnlyList<IRewardObjective> objectives, PamaTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(objectives);
         ArgumentNullException.ThrowIfNull(options);
-        if (ReferenceEquals(policy, reference))
+        if (adapter is null && ReferenceEquals(policy, reference))
             throw new ArgumentException("The reference must be a separate (frozen) copy of the policy, not the policy itself.", nameof(reference));
+        if (adapter is not null && (!ReferenceEquals(adapter.Model, policy) || adapter.IsMerged))
+            throw new ArgumentException("The adapter must be an unmerged LoRA adapter of this policy.", nameof(adapter));
         for (int i = 0; i < objectives.Count; i++)
             if (objectives[i] is null) throw new ArgumentException($"Objective {i} is null.", nameof(objectives));
         options.Validate(objectives.Count);
@@ -79,11 +104,15 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         Parameter first = policy.parameters().FirstOrDefault()
             ?? throw new ArgumentException("The policy has no parameters.", nameof(policy));
         _device = first.device;
-        _dtype = first.dtype;
         Parameter[] trainable = [.. policy.parameters().Where(p => p.requires_grad)];
         if (trainable.Length == 0) throw new ArgumentException("The policy has no trainable parameters.", nameof(policy));
+        // Rewards, advantages, log-probabilities and value heads are at least float32: a bf16 / fp16 base keeps its weights
+        // in half precision, but PPO's ratios and the value heads would lose too much in it.
+        _dtype = trainable[0].dtype is ScalarType.BFloat16 or ScalarType.Float16 ? ScalarType.Float32 : trainable[0].dtype;
+        _adapter = adapter;
 
-        foreach (Parameter p in reference.parameters()) p.requires_grad = false;
+        if (adapter is null)
+            foreach (Parameter p in reference.parameters()) p.requires_grad = false;
         reference.eval();
         policy.eval();
 
@@ -102,7 +131,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _tokenizer = tokenizer;
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
         sampling.Validate(policy.VocabularySize);
-        _sampler = new RolloutSampler<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
+        _sampler = new RolloutSampler<TModel>(policy, reference, adapter, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, options.Method, options);
     }
 
@@ -364,7 +393,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _generator.Dispose();
     }
 
-    private TrainerCheckpoint.Parts Parts() => new(_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator);
+    // With an adapter the checkpoint holds the adapter's matrices, not the frozen base (the caller rebuilds the base from its files).
+    private TrainerCheckpoint.Parts Parts() =>
+        new(_adapter?.ParameterModule() ?? (nn.Module)_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator);
 
     private static OptimizerHelper CreateOptimizer(OptimizerFactory? factory, IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay, string group)
     {

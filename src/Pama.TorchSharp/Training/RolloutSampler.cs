@@ -15,6 +15,7 @@ namespace Pama.TorchSharp.Training;
 internal sealed class RolloutSampler<TModel>(
     TModel policy,
     TModel reference,
+    LoraAdapter? referenceAdapter,
     ValueHeads valueHeads,
     ITextTokenizer tokenizer,
     SamplingOptions sampling,
@@ -71,7 +72,7 @@ internal sealed class RolloutSampler<TModel>(
 
     private RolloutBatch Score(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds, RolloutSequences sequences)
     {
-        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
+        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, referenceAdapter, valueHeads, sequences);
         int[][] responses = sequences.ResponseTokenIds();
         string[] responseTexts = [.. responses.Select(r => ResponseText.Decode(tokenizer, r, EndOfTextId))];
         var rewardBatch = new RewardBatch(promptTexts, responseTexts, promptIds, responses, sequences.SequenceIds, sequences.AttentionMask);
