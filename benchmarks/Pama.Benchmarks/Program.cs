@@ -2,9 +2,17 @@ using BenchmarkDotNet.Running;
 
 namespace Pama.Benchmarks;
 
-/// <summary>Entry point: every benchmark class in this assembly is selectable with --filter.</summary>
+/// <summary>Entry point: every benchmark class in this assembly is selectable with --filter;
+/// <c>load [directory] [repetitions]</c> runs <see cref="CheckpointLoadBenchmark"/>.</summary>
 public static class Program
 {
-    public static void Main(string[] args) =>
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "load")
+        {
+            CheckpointLoadBenchmark.Run(args[1..]);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
