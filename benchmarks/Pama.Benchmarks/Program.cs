@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace Pama.Benchmarks;
 
 /// <summary>Entry point: every benchmark class in this assembly is selectable with --filter;
-/// <c>load [directory] [repetitions]</c> runs <see cref="CheckpointLoadBenchmark"/>.</summary>
+/// <c>load [directory] [bfloat16|float32] [repetitions]</c> runs <see cref="CheckpointLoadBenchmark"/>.</summary>
 public static class Program
 {
     public static void Main(string[] args)
