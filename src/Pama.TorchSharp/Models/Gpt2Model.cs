@@ -83,8 +83,16 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// <inheritdoc />
     public override int LayerCount => Config.LayerCount;
 
-    /// <inheritdoc />
-    public override KeyValueCache CreateKeyValueCache() => new(Config.LayerCount);
+    /// <summary>
+    /// Whether attention runs through libtorch's fused <c>scaled_dot_product_attention</c> (the default) rather than
+    /// the explicit <c>softmax(q kᵀ / √d + mask) v</c>. Both mask with the most negative finite value and agree to rounding
+    /// (float64: within 1e-12, padding rows included); the explicit path is kept as the reference the tests compare
+    /// against, and it is always used while attention dropout is active in training mode, so dropout keeps drawing
+    /// from the same generator as before.
+    /// </summary>
+    internal bool FusedAttention { get; set; } = true;
+
+    private bool UsesFusedAttention => FusedAttention && !(training && Config.AttentionDropout > 0);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
@@ -106,8 +114,15 @@ public sealed class Gpt2Model : CausalLanguageModel
             throw new ArgumentException($"attentionMask must be [{batch}, {total}] (cached plus new positions), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
         if (positionIds is not null && (positionIds.dim() != 2 || positionIds.shape[0] != batch || positionIds.shape[1] != count))
             throw new ArgumentException($"positionIds must be [{batch}, {count}], got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
-        RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
-        if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+        // The range checks read values back to the host. On the CPU that costs nothing; on an accelerator it would
+        // stall every decode step, so incremental steps there (a cache that already holds positions, fed the
+        // sampler's own ids) skip it; an out-of-range id then fails inside the embedding lookup instead.
+        bool incrementalOnAccelerator = past > 0 && inputIds.device.type != DeviceType.CPU;
+        if (!incrementalOnAccelerator)
+        {
+            RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
+            if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+        }
 
         using var scope = NewDisposeScope();
         Device device = Device;
@@ -121,7 +136,11 @@ public sealed class Gpt2Model : CausalLanguageModel
         if (attentionMask is not null)
             allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, total));
 
-        Tensor hidden = transformer.Forward(ids, positions, allowed, cache, training);
+        // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
+        Tensor? bias = UsesFusedAttention
+            ? zeros(allowed.shape, DType, device).masked_fill(allowed.logical_not(), finfo(DType).min)
+            : null;
+        Tensor hidden = transformer.Forward(ids, positions, new AttentionMask(allowed, bias), cache, training);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
         Tensor logits = hidden.matmul(transformer.wte.weight.t());
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
@@ -277,11 +296,11 @@ public sealed class Gpt2Model : CausalLanguageModel
             }
         }
 
-        public Tensor Forward(Tensor ids, Tensor positions, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training)
         {
             Tensor x = wte.Forward(ids) + wpe.Forward(positions);
             x = F.dropout(x, _embeddingDropout, training);
-            foreach (Block block in h) x = block.Forward(x, allowed, cache, training);
+            foreach (Block block in h) x = block.Forward(x, mask, cache, training);
             return ln_f.forward(x);
         }
     }
@@ -313,9 +332,9 @@ public sealed class Gpt2Model : CausalLanguageModel
             mlp.c_proj.Initialize(generator, projectionStd);
         }
 
-        public Tensor Forward(Tensor x, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, AttentionMask mask, KeyValueCache? cache, bool training)
         {
-            x = x + F.dropout(attn.Forward(ln_1.forward(x), allowed, cache, training), _residualDropout, training);
+            x = x + F.dropout(attn.Forward(ln_1.forward(x), mask, cache, training), _residualDropout, training);
             return x + F.dropout(mlp.Forward(ln_2.forward(x)), _residualDropout, training);
         }
     }
@@ -341,24 +360,37 @@ public sealed class Gpt2Model : CausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor x, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, AttentionMask mask, KeyValueCache? cache, bool training)
         {
             long batch = x.shape[0], count = x.shape[1], width = x.shape[2];
             Tensor[] qkv = c_attn.Forward(x).split(width, 2);
             Tensor query = SplitHeads(qkv[0]), key = SplitHeads(qkv[1]), value = SplitHeads(qkv[2]);
             if (cache is not null) (key, value) = cache.Append(_layer, key, value);
 
-            Tensor scores = query.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headSize);
-            // The most negative finite value rather than -inf: a row with no allowed key (a padding
-            // query) then gets uniform weights instead of NaN, and its output is never used.
-            scores = scores.masked_fill(allowed.logical_not(), finfo(scores.dtype).min);
-            Tensor weights = F.dropout(F.softmax(scores, -1), _attentionDropout, training);
-            Tensor merged = weights.matmul(value).transpose(1, 2).reshape(batch, count, width);
+            Tensor attended;
+            if (mask.Bias is { } bias)
+            {
+                attended = F.scaled_dot_product_attention(query, key, value, bias);
+            }
+            else
+            {
+                Tensor scores = query.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headSize);
+                // The most negative finite value rather than -inf: a row with no allowed key (a padding
+                // query) then gets uniform weights instead of NaN, and its output is never used.
+                scores = scores.masked_fill(mask.Allowed.logical_not(), finfo(scores.dtype).min);
+                Tensor weights = F.dropout(F.softmax(scores, -1), _attentionDropout, training);
+                attended = weights.matmul(value);
+            }
+            Tensor merged = attended.transpose(1, 2).reshape(batch, count, width);
             return c_proj.Forward(merged);
 
             Tensor SplitHeads(Tensor t) => t.view(batch, count, _heads, _headSize).transpose(1, 2);
         }
     }
+
+    /// <summary>Which keys each query may attend to: <c>Allowed</c> (bool, broadcastable to <c>[B, heads, T, P + T]</c>)
+    /// and, when the fused kernel runs, the same as an additive <c>Bias</c> in the model's type.</summary>
+    private readonly record struct AttentionMask(Tensor Allowed, Tensor? Bias);
 
     /// <summary>The position-wise feed-forward network <c>c_proj(gelu(c_fc(x)))</c>.</summary>
     private sealed class Mlp : nn.Module
