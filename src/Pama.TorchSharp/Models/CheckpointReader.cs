@@ -133,14 +133,24 @@ public sealed class CheckpointReader : IDisposable
         using var noGrad = no_grad();
         foreach ((string key, Parameter parameter) in plan)
         {
-            using Tensor value = Read(key, parameter.dtype, parameter.device);
-            if (value.is_floating_point())
-            {
-                using Tensor finite = value.isfinite().all();
-                if (!finite.item<bool>()) throw new InvalidDataException($"{PathOf(key)}: tensor '{key}' contains NaN or infinite values.");
-            }
-            parameter.copy_(value);
+            FileOf(key).ReadInto(key, parameter);
+            if (parameter.is_floating_point() && !AllFinite(parameter))
+                throw new InvalidDataException($"{PathOf(key)}: tensor '{key}' contains NaN or infinite values.");
         }
+    }
+
+    /// <summary>Checks finiteness in slices, so the check needs a small mask rather than one the size of the tensor.</summary>
+    private static bool AllFinite(Tensor tensor)
+    {
+        const long slice = 1L << 24;
+        using Tensor flat = tensor.detach().reshape(-1);
+        for (long start = 0; start < flat.shape[0]; start += slice)
+        {
+            using Tensor part = flat.narrow(0, start, Math.Min(slice, flat.shape[0] - start));
+            using Tensor finite = part.isfinite().all();
+            if (!finite.item<bool>()) return false;
+        }
+        return true;
     }
 
     /// <inheritdoc />
