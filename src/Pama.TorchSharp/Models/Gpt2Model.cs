@@ -193,11 +193,14 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
         }
 
         Gpt2Config config = Gpt2Config.FromJson(Path.Combine(directory, ConfigFileName));
+        using SafeTensorsFile file = SafeTensorsFile.Open(weightsPath);
+        RequireWeightsFor(config, file, Path.Combine(directory, ConfigFileName));
         var model = new Gpt2Model(config);
         try
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
-            model.LoadWeights(weightsPath);
+            // The model is new and is disposed on failure, so the weights stream straight into it.
+            model.LoadWeights(file, atomic: false);
             if (device is not null) model.to(device);
             model.eval();
             return model;
@@ -213,46 +216,102 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     /// Copies weights from a safetensors file with Hugging Face GPT-2 names into this model, converting
     /// them to the model's type and device. Keys may carry the <c>transformer.</c> prefix or not; a tied
     /// <c>lm_head.weight</c> and the attention-mask buffers of old checkpoints are accepted and ignored.
+    /// Every tensor is read and checked before the first parameter changes: if this throws, the model is as it was.
     /// </summary>
     /// <param name="path">The safetensors file.</param>
-    /// <exception cref="InvalidDataException">A parameter is missing or has the wrong shape, the file holds an unknown
-    /// tensor, or its <c>lm_head.weight</c> differs from the token embedding; the message names the file and tensor.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed, a parameter is missing or has the wrong shape, the file
+    /// holds an unknown tensor or non-finite values, or its <c>lm_head.weight</c> differs from the token embedding; the
+    /// message names the file and tensor.</exception>
     public void LoadWeights(string path)
     {
         using SafeTensorsFile file = SafeTensorsFile.Open(path);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        using (no_grad())
-        {
-            foreach ((string name, Parameter parameter) in named_parameters())
-            {
-                string key = FindKey(file, name)
-                             ?? throw new InvalidDataException($"{path}: tensor '{name}' (or '{StripPrefix(name)}') is missing.");
-                SafeTensorEntry entry = file.Entries[key];
-                if (!entry.Shape.SequenceEqual(parameter.shape))
-                    throw new InvalidDataException(
-                        $"{path}: tensor '{key}' has shape [{string.Join(", ", entry.Shape)}], the model expects [{string.Join(", ", parameter.shape)}].");
-                using Tensor value = file.Read(key, parameter.dtype);
-                RequireFinite(value, path, key);
-                parameter.copy_(value);
-                used.Add(key);
-            }
+        LoadWeights(file, atomic: true);
+    }
 
-            foreach (string key in file.Entries.Keys.Where(k => !used.Contains(k)))
+    /// <summary>
+    /// Refuses a configuration whose parameters could not possibly be in the weights file, before the constructor
+    /// allocates them: every parameter is stored in the file, taking at least the element size of the smallest type
+    /// the file uses. A config claiming <c>n_embd = 10⁹</c> therefore fails here, not in libtorch's allocator. The gate
+    /// allows twice the file's size (plus 1 MiB) so that a near miss (one missing tensor, a wrong width) reaches
+    /// <see cref="LoadWeights(string)"/>'s tensor-by-tensor check and its precise message; the allocation stays bounded by the file.
+    /// </summary>
+    private static void RequireWeightsFor(Gpt2Config config, SafeTensorsFile file, string configPath)
+    {
+        long dataBytes = file.Entries.Values.Sum(e => e.ByteLength);
+        int smallestElement = file.Entries.Values.Select(e => SafeTensorsFormat.TryGetType(e.DataType, out _, out int size) ? size : 1)
+            .DefaultIfEmpty(1).Min();
+        long parameters = config.ParameterCount;
+        long bound = (2 * dataBytes + (1L << 20)) / smallestElement;
+        if (parameters > bound)
+            throw new InvalidDataException(
+                $"{configPath}: the configuration describes {parameters:N0} parameters, but '{file.Path}' holds only {dataBytes:N0} bytes of " +
+                "tensors; the config does not belong to these weights (or a size in it is wrong).");
+    }
+
+    private void LoadWeights(SafeTensorsFile file, bool atomic)
+    {
+        string path = file.Path;
+        // Plan from the header alone: every parameter present with its shape, every other tensor accounted for.
+        var plan = new List<(string Key, Parameter Target)>();
+        foreach ((string name, Parameter parameter) in named_parameters())
+        {
+            string key = FindKey(file, name)
+                         ?? throw new InvalidDataException($"{path}: tensor '{name}' (or '{StripPrefix(name)}') is missing.");
+            SafeTensorEntry entry = file.Entries[key];
+            if (!entry.Shape.SequenceEqual(parameter.shape))
+                throw new InvalidDataException(
+                    $"{path}: tensor '{key}' has shape [{string.Join(", ", entry.Shape)}], the model expects [{string.Join(", ", parameter.shape)}].");
+            plan.Add((key, parameter));
+        }
+        var used = plan.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        string? headKey = null;
+        foreach (string key in file.Entries.Keys.Where(k => !used.Contains(k)))
+        {
+            string bare = StripPrefix(key);
+            if (bare == "lm_head.weight") headKey = key;
+            else if (!(bare.EndsWith(".attn.bias", StringComparison.Ordinal) || bare.EndsWith(".attn.masked_bias", StringComparison.Ordinal)))
+                throw new InvalidDataException($"{path}: tensor '{key}' is not a GPT-2 parameter.");
+        }
+        Parameter embedding = transformer.wte.weight;
+
+        using var noGrad = no_grad();
+        var fresh = new List<Tensor>();
+        try
+        {
+            Tensor? embeddingValue = null;
+            var values = new List<(Parameter Target, Tensor Value)>();
+            foreach (var (key, parameter) in plan)
             {
-                string bare = StripPrefix(key);
-                if (bare == "lm_head.weight")
+                Tensor value = file.Read(key, parameter.dtype);
+                fresh.Add(value);
+                RequireFinite(value, path, key);
+                bool isEmbedding = parameter.Handle == embedding.Handle;
+                if (isEmbedding) embeddingValue = value;
+                if (atomic) values.Add((parameter, value));
+                else
                 {
-                    using var scope = NewDisposeScope();
-                    Tensor head = file.Read(key, DType);
-                    Tensor embedding = transformer.wte.weight.detach().cpu();
-                    if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
-                        throw new InvalidDataException($"{path}: '{key}' differs from the token embedding; untied output layers are not supported.");
-                }
-                else if (!(bare.EndsWith(".attn.bias", StringComparison.Ordinal) || bare.EndsWith(".attn.masked_bias", StringComparison.Ordinal)))
-                {
-                    throw new InvalidDataException($"{path}: tensor '{key}' is not a GPT-2 parameter.");
+                    parameter.copy_(value);
+                    if (!isEmbedding)
+                    {
+                        fresh.RemoveAt(fresh.Count - 1);
+                        value.Dispose();
+                    }
                 }
             }
+            if (headKey is not null)
+            {
+                using var scope = NewDisposeScope();
+                Tensor head = file.Read(headKey, DType);
+                Tensor reference = (embeddingValue ?? embedding).detach().cpu().to(DType);
+                if (!head.shape.SequenceEqual(reference.shape) || !head.allclose(reference, rtol: 0, atol: 0))
+                    throw new InvalidDataException($"{path}: '{headKey}' differs from the token embedding; untied output layers are not supported.");
+            }
+            // Everything read and checked: only now do the parameters change.
+            foreach (var (target, value) in values) target.copy_(value);
+        }
+        finally
+        {
+            foreach (Tensor t in fresh) t.Dispose();
         }
     }
 
