@@ -57,7 +57,7 @@ public sealed class DamagedModelFileTests
 
         // Flips in the length prefix, all over the JSON header, and in the data (where an exponent flip makes inf or NaN).
         var positions = new SortedSet<long> { 0, 3, 7 };
-        for (long at = 8; at < headerEnd; at += 13) positions.Add(at);
+        for (long at = 8; at < headerEnd; at += 41) positions.Add(at);
         for (int i = 0; i < 40; i++) positions.Add(headerEnd + (good.Length - headerEnd) * i / 40 + 3);
         int refused = 0;
         foreach (long at in positions)
@@ -92,16 +92,18 @@ public sealed class DamagedModelFileTests
         using var dir = new TestDirectory();
         string path = dir.File("config.json");
         int refused = 0;
-        for (int cut = 0; cut < good.Length; cut++)
+        int tried = 0;
+        for (int cut = 0; cut < good.Length; cut += 3, tried++)
             refused += Outcome(good[..cut]);
         for (int at = 0; at < good.Length; at++)
-            foreach (byte mask in new byte[] { 0x01, 0x10, 0x80 })
+            foreach (byte mask in at % 4 == 0 ? new byte[] { 0x01, 0x80 } : [0x01])
             {
                 byte[] copy = (byte[])good.Clone();
                 copy[at] ^= mask;
                 refused += Outcome(copy);
+                tried++;
             }
-        Assert.True(refused > good.Length, $"Only {refused} damaged configs were refused.");
+        Assert.True(refused > tried / 3, $"Only {refused} of {tried} damaged configs were refused.");
 
         int Outcome(byte[] bytes)
         {
