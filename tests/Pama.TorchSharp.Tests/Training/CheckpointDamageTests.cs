@@ -50,7 +50,7 @@ public sealed class CheckpointDamageTests : IDisposable
 
     private static (long Offset, long Length)[] Sections(string path)
     {
-        using CheckpointReader reader = CheckpointReader.Open(path);
+        using SectionReader reader = SectionReader.Open(path);
         // Sections tile the file in order, so offsets follow from the lengths.
         long offset = CheckpointFormat.HeaderLength;
         var ranges = new List<(long, long)>();
@@ -144,10 +144,10 @@ public sealed class CheckpointDamageTests : IDisposable
         string good = SavedCheckpoint();
         string forged = Path.Combine(_directory, "forged.ckpt");
         var sections = new List<(string Name, byte[] Bytes)>();
-        using (CheckpointReader reader = CheckpointReader.Open(good))
+        using (SectionReader reader = SectionReader.Open(good))
             foreach (string name in reader.SectionNames)
                 sections.Add((name, reader.Read(name, r => r.ReadBytes((int)reader.LengthOf(name)))));
-        var writer = new CheckpointWriter();
+        var writer = new SectionWriter();
         foreach (var (name, payload) in sections)
         {
             writer.Add(name, w =>

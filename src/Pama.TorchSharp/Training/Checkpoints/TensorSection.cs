@@ -16,7 +16,7 @@ internal static class TensorSection
         writer.Write(tensors.Count);
         foreach (var (name, tensor) in tensors)
         {
-            CheckpointWriter.WriteName(writer, name);
+            SectionWriter.WriteName(writer, name);
             writer.Write((int)tensor.dtype);
             writer.Write(tensor.shape.Length);
             foreach (long d in tensor.shape) writer.Write(d);
@@ -42,7 +42,7 @@ internal static class TensorSection
         {
             for (int i = 0; i < count; i++)
             {
-                string name = CheckpointReader.ReadName(reader, $"tensor name {i}");
+                string name = SectionReader.ReadName(reader, $"tensor name {i}");
                 if (!expected.TryGetValue(name, out Tensor? target))
                     throw new InvalidDataException($"tensor '{name}' does not exist in this trainer (another model architecture?).");
                 if (loaded.ContainsKey(name)) throw new InvalidDataException($"tensor '{name}' appears twice.");

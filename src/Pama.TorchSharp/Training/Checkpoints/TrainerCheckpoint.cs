@@ -18,9 +18,9 @@ namespace Pama.TorchSharp.Training.Checkpoints;
 /// swapping the fresh state in. The optimizers are the one part read by TorchSharp itself (their layout depends on
 /// the optimizer type); they are committed first, after a snapshot of their current state, and restored from it if
 /// TorchSharp refuses the stored state.</para>
-/// <para>To add a piece of state: one <see cref="CheckpointWriter.Add"/> in <see cref="Save"/>, one
-/// <see cref="CheckpointReader.Read{T}"/> into a fresh object in the read phase of <see cref="Load"/>, and one
-/// assignment in its commit phase. Use <see cref="CheckpointReader.Has"/> to accept files written before the section existed.</para>
+/// <para>To add a piece of state: one <see cref="SectionWriter.Add"/> in <see cref="Save"/>, one
+/// <see cref="SectionReader.Read{T}"/> into a fresh object in the read phase of <see cref="Load"/>, and one
+/// assignment in its commit phase. Use <see cref="SectionReader.Has"/> to accept files written before the section existed.</para>
 /// </remarks>
 internal static class TrainerCheckpoint
 {
@@ -35,7 +35,7 @@ internal static class TrainerCheckpoint
     private const long InMemorySnapshotLimit = 256L << 20;
 
     /// <summary>Scalars of the trainer's state, and what identifies the trainer it belongs to.</summary>
-    public sealed record Header(TrainingMethod Method, IReadOnlyList<string> ObjectiveNames, long StepCount, double KlCoefficient);
+    public sealed record Header(string Method, IReadOnlyList<string> ObjectiveNames, long StepCount, double KlCoefficient);
 
     /// <summary>The stateful parts of a trainer.</summary>
     public sealed record Parts(nn.Module Policy, nn.Module ValueHeads, OptimizerHelper PolicyOptimizer, OptimizerHelper ValueOptimizer, Generator Generator);
@@ -43,7 +43,7 @@ internal static class TrainerCheckpoint
     /// <summary>Writes the checkpoint atomically: readers see the previous file or the complete new one.</summary>
     public static void Save(string path, Header header, Parts parts)
     {
-        new CheckpointWriter()
+        new SectionWriter()
             .Add(TrainerSection, w => WriteHeader(w, header))
             .Add(GeneratorSection, w =>
             {
@@ -70,7 +70,7 @@ internal static class TrainerCheckpoint
     /// configuration; the message names the file.</exception>
     public static Header Load(string path, Header expected, Parts parts)
     {
-        using CheckpointReader file = CheckpointReader.Open(path);
+        using SectionReader file = SectionReader.Open(path);
 
         // Read: every section into fresh objects, each checked against the trainer.
         Header header = file.Read(TrainerSection, r => ReadHeader(r, path, expected));
@@ -99,28 +99,28 @@ internal static class TrainerCheckpoint
 
     private static void WriteHeader(BinaryWriter writer, Header header)
     {
-        CheckpointWriter.WriteName(writer, header.Method.ToString());
+        SectionWriter.WriteName(writer, header.Method);
         writer.Write(header.ObjectiveNames.Count);
-        foreach (string name in header.ObjectiveNames) CheckpointWriter.WriteName(writer, name);
+        foreach (string name in header.ObjectiveNames) SectionWriter.WriteName(writer, name);
         writer.Write(header.StepCount);
         writer.Write(header.KlCoefficient);
     }
 
     private static Header ReadHeader(BinaryReader reader, string path, Header expected)
     {
-        string method = CheckpointReader.ReadName(reader, "the method");
+        string method = SectionReader.ReadName(reader, "the method");
         int count = reader.ReadInt32();
         if (count < 0 || count > CheckpointFormat.MaxSections)
             throw new InvalidDataException($"{count} objectives is not a valid count.");
         var names = new string[count];
-        for (int i = 0; i < count; i++) names[i] = CheckpointReader.ReadName(reader, $"objective name {i}");
+        for (int i = 0; i < count; i++) names[i] = SectionReader.ReadName(reader, $"objective name {i}");
         long step = reader.ReadInt64();
         double kl = reader.ReadDouble();
 
         string Describe(string m, IReadOnlyList<string> n) => $"a {m} trainer with {n.Count} objectives ({string.Join(", ", n)})";
-        if (method != expected.Method.ToString() || count != expected.ObjectiveNames.Count)
+        if (method != expected.Method || count != expected.ObjectiveNames.Count)
             throw new InvalidDataException(
-                $"'{path}' was written by {Describe(method, names)}; this trainer is {Describe(expected.Method.ToString(), expected.ObjectiveNames)}.");
+                $"'{path}' was written by {Describe(method, names)}; this trainer is {Describe(expected.Method, expected.ObjectiveNames)}.");
         for (int i = 0; i < count; i++)
         {
             if (names[i] != expected.ObjectiveNames[i])
@@ -147,7 +147,7 @@ internal static class TrainerCheckpoint
         return bytes;
     }
 
-    private static void LoadOptimizers(CheckpointReader file, (string Section, OptimizerHelper Optimizer)[] optimizers)
+    private static void LoadOptimizers(SectionReader file, (string Section, OptimizerHelper Optimizer)[] optimizers)
     {
         var snapshots = new List<Stream>();
         try

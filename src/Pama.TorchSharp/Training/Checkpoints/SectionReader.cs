@@ -5,18 +5,18 @@ using System.Text;
 namespace Pama.TorchSharp.Training.Checkpoints;
 
 /// <summary>
-/// Opens a checkpoint file written by <see cref="CheckpointWriter"/> and verifies it as a whole (header,
+/// Opens a checkpoint file written by <see cref="SectionWriter"/> and verifies it as a whole (header,
 /// checksum, table of contents) before any section is read. Sections are then read through a stream that
 /// ends where the section ends, so a reader can never run into the next section, and every failure becomes an
 /// <see cref="InvalidDataException"/> that names the file and the section.
 /// </summary>
 /// <remarks>The file stays open until disposal, so a concurrent atomic replace (a rename) does not change what is read.</remarks>
-internal sealed class CheckpointReader : IDisposable
+internal sealed class SectionReader : IDisposable
 {
     private readonly FileStream _stream;
     private readonly Dictionary<string, (long Offset, long Length)> _sections;
 
-    private CheckpointReader(string path, FileStream stream, Dictionary<string, (long, long)> sections)
+    private SectionReader(string path, FileStream stream, Dictionary<string, (long, long)> sections)
     {
         Path = path;
         _stream = stream;
@@ -32,13 +32,13 @@ internal sealed class CheckpointReader : IDisposable
     /// <summary>Opens and verifies <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, has another format version, is truncated or damaged.</exception>
-    public static CheckpointReader Open(string path)
+    public static SectionReader Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         try
         {
-            return new CheckpointReader(path, stream, Verify(path, stream));
+            return new SectionReader(path, stream, Verify(path, stream));
         }
         catch
         {
@@ -84,7 +84,7 @@ internal sealed class CheckpointReader : IDisposable
         return result;
     }
 
-    /// <summary>Reads a name written by <see cref="CheckpointWriter.WriteName"/>, refusing lengths above <see cref="CheckpointFormat.MaxNameLength"/>.</summary>
+    /// <summary>Reads a name written by <see cref="SectionWriter.WriteName"/>, refusing lengths above <see cref="CheckpointFormat.MaxNameLength"/>.</summary>
     public static string ReadName(BinaryReader reader, string what)
     {
         int length = reader.ReadInt32();

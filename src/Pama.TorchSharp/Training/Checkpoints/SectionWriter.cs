@@ -7,16 +7,16 @@ namespace Pama.TorchSharp.Training.Checkpoints;
 /// <summary>
 /// Writes a checkpoint file of named sections (layout in <see cref="CheckpointFormat"/>), atomically through
 /// <see cref="AtomicFile"/>. Add a piece of state by adding a section: <see cref="Add"/> with a name and a
-/// callback that writes its bytes; read it back with <see cref="CheckpointReader.Read{T}"/>.
+/// callback that writes its bytes; read it back with <see cref="SectionReader.Read{T}"/>.
 /// </summary>
-internal sealed class CheckpointWriter
+internal sealed class SectionWriter
 {
     private readonly List<(string Name, Action<BinaryWriter> Write)> _sections = [];
 
     /// <summary>Adds a section; sections are written in the order they are added.</summary>
     /// <param name="name">Unique section name (e.g. <c>"policy"</c>).</param>
     /// <param name="write">Writes the section's bytes; the writer must not be disposed or seeked.</param>
-    public CheckpointWriter Add(string name, Action<BinaryWriter> write)
+    public SectionWriter Add(string name, Action<BinaryWriter> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(write);
@@ -63,7 +63,7 @@ internal sealed class CheckpointWriter
         });
     }
 
-    /// <summary>Writes a name as an int32 byte length and UTF-8 bytes (read back by <see cref="CheckpointReader.ReadName"/>).</summary>
+    /// <summary>Writes a name as an int32 byte length and UTF-8 bytes (read back by <see cref="SectionReader.ReadName"/>).</summary>
     public static void WriteName(BinaryWriter writer, string name)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(name);
