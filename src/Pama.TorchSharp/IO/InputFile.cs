@@ -1,3 +1,7 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace Pama.TorchSharp.IO;
 
 /// <summary>
@@ -27,5 +31,30 @@ internal static class InputFile
         byte[] bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return bytes;
+    }
+
+    /// <summary>
+    /// Reads a JSON file whose top level is an object, strictly: at most <paramref name="maxBytes"/> bytes, valid UTF-8,
+    /// valid JSON, no duplicate keys. Every failure is an <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is too large, not UTF-8, not JSON, not an object, or repeats a key.</exception>
+    public static JsonObject ReadJsonObject(string path, long maxBytes, string kind)
+    {
+        byte[] bytes = ReadAllBytes(path, maxBytes, kind);
+        try
+        {
+            // Strict UTF-8 first: JsonNode would otherwise defer invalid bytes inside strings to the first read of that key.
+            string text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+            JsonObject root = JsonNode.Parse(text) as JsonObject
+                              ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
+            _ = root.Count; // JsonObject builds its dictionary lazily; duplicate keys surface here.
+            return root;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            // JsonException: malformed JSON; ArgumentException (DecoderFallbackException): not UTF-8; duplicate keys.
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
     }
 }

@@ -232,15 +232,9 @@ public sealed class CheckpointReader : IDisposable
 
     private static Dictionary<string, string> ReadWeightMap(string index)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(index));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{index}: not valid JSON ({e.Message}).", e);
-        }
+        // The index is a few hundred kilobytes even for the largest models; a bounded, strict read keeps a damaged one harmless.
+        System.Text.Json.Nodes.JsonObject root = IO.InputFile.ReadJsonObject(index, IO.InputFile.MaxConfigBytes, "safetensors index");
+        var document = JsonDocument.Parse(root.ToJsonString());
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object

@@ -139,21 +139,7 @@ public sealed record Gpt2Config
     public static Gpt2Config FromJson(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = InputFile.ReadAllBytes(path, InputFile.MaxConfigBytes, "GPT-2 config file");
-        JsonObject root;
-        try
-        {
-            // Strict UTF-8 first: JsonNode would otherwise defer invalid bytes inside strings to the first read of that key.
-            string text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
-            root = JsonNode.Parse(text) as JsonObject
-                   ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
-            _ = root.Count; // JsonObject builds its dictionary lazily; duplicate keys surface here, inside the try.
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
-        {
-            // JsonException for malformed JSON; ArgumentException for bytes that are not UTF-8; duplicate keys throw from JsonObject.
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        JsonObject root = InputFile.ReadJsonObject(path, InputFile.MaxConfigBytes, "GPT-2 config file");
 
         var reader = new ConfigReader(path, root);
         if (reader.OptionalString("model_type") is { } modelType && modelType != "gpt2")

@@ -142,6 +142,36 @@ public sealed class DamagedModelFileTests
         Assert.Contains(dir.File(Gpt2Model.ConfigFileName), error.Message);
     }
 
+    [Theory]
+    [InlineData("llama", "hidden_size")]
+    [InlineData("qwen2", "intermediate_size")]
+    [InlineData("gpt2-bf16-sharded", "n_positions")]
+    public void AbsurdSizesFailBeforeAllocatingForEveryFamilyAndShardedWeights(string fixture, string key)
+    {
+        using TestDirectory dir = HuggingFaceFixture.Copy(fixture);
+        string configPath = Path.Combine(dir.Path, Gpt2Model.ConfigFileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        json[key] = 1_000_000_000;
+        File.WriteAllText(configPath, json.ToJsonString());
+
+        var error = Assert.Throws<InvalidDataException>(() => AutoModelForCausalLM.FromPretrained(dir.Path).Dispose());
+        Assert.Contains(configPath, error.Message);
+    }
+
+    [Fact]
+    public void ATruncatedShardIsRefusedNamingTheShard()
+    {
+        using TestDirectory dir = HuggingFaceFixture.Copy("gpt2-bf16-sharded");
+        string shard = Directory.GetFiles(dir.Path, "model-*.safetensors").Order().Last();
+        byte[] good = File.ReadAllBytes(shard);
+        foreach (int cut in new[] { 0, 4, 9, (int)HeaderEnd(good) - 1, (int)HeaderEnd(good) + 1, good.Length / 2, good.Length - 1 })
+        {
+            File.WriteAllBytes(shard, good[..cut]);
+            var error = Assert.Throws<InvalidDataException>(() => AutoModelForCausalLM.FromPretrained(dir.Path).Dispose());
+            Assert.Contains(shard, error.Message);
+        }
+    }
+
     [Fact]
     public void AConfigFarLargerThanAnyConfigIsRefusedUnread()
     {
