@@ -43,7 +43,7 @@ public sealed class LlamaModel : CausalLanguageModel
         Config = config;
         Device target = device ?? CPU;
         ScalarType type = dtype ?? ScalarType.Float32;
-        if (!is_floating_point(zeros(0, type)))
+        if (type is not (ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"The parameter type must be floating point, got {type}.", nameof(dtype));
         model = new Decoder(config, target, type);
         lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabularySize, hasBias: false, device: target, dtype: type);
@@ -63,7 +63,11 @@ public sealed class LlamaModel : CausalLanguageModel
     public override int HiddenSize => Config.HiddenSize;
 
     /// <inheritdoc />
-    public override int ContextLength => Config.MaxPositionEmbeddings;
+    /// <remarks><c>max_position_embeddings</c>, times the factor for <c>dynamic</c> rotary scaling, whose purpose is
+    /// running past the trained length.</remarks>
+    public override int ContextLength => Config.Rope.Type == "dynamic"
+        ? (int)Math.Min(int.MaxValue, Math.Floor(Config.MaxPositionEmbeddings * Math.Max(1.0, Config.Rope.Factor)))
+        : Config.MaxPositionEmbeddings;
 
     /// <inheritdoc />
     public override int LayerCount => Config.LayerCount;
