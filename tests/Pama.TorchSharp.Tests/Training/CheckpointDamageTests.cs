@@ -168,6 +168,48 @@ public sealed class CheckpointDamageTests : IDisposable
     }
 
     [Fact]
+    public void AnOptimizerStateRefusedHalfWayIsRolledBack()
+    {
+        // A checksummed file whose policy-optimizer section fits but whose value-optimizer section belongs to a
+        // three-objective trainer: TorchSharp loads the first, then refuses the second. The first must be undone.
+        string good = SavedCheckpoint();
+        string threeObjectives = Path.Combine(_directory, "three.ckpt");
+        using (var three = new PamaTrainer<Gpt2Model>(TinyModels.Gpt2(1), TinyModels.Gpt2(1), TinyModels.Tokenizer,
+                   [.. Objectives(), RewardObjective.FromText("third", (p, r) => 1.0)], Options()))
+        {
+            three.Step(TinyModels.Prompts);
+            three.Save(threeObjectives);
+        }
+        byte[] foreignValueOptimizer;
+        using (SectionReader reader = SectionReader.Open(threeObjectives))
+            foreignValueOptimizer = reader.Read("value-optimizer", r => r.ReadBytes((int)reader.LengthOf("value-optimizer")));
+        string forged = Path.Combine(_directory, "forged.ckpt");
+        var writer = new SectionWriter();
+        using (SectionReader reader = SectionReader.Open(good))
+            foreach (string name in reader.SectionNames)
+            {
+                byte[] payload = name == "value-optimizer" ? foreignValueOptimizer : reader.Read(name, r => r.ReadBytes((int)reader.LengthOf(name)));
+                writer.Add(name, w => w.Write(payload));
+            }
+        writer.Save(forged);
+
+        var (damaged, damagedPolicy) = Fresh();
+        var (untouched, _) = Fresh();
+        using var disposeDamaged = damaged;
+        using var disposeUntouched = untouched;
+        var policyBefore = TinyModels.Snapshot(damagedPolicy);
+        var error = Assert.Throws<InvalidDataException>(() => damaged.Load(forged));
+        Assert.Contains(forged, error.Message);
+        Assert.Contains("value-optimizer", error.Message);
+        Assert.True(TinyModels.BitwiseEqual(policyBefore, TinyModels.Snapshot(damagedPolicy)));
+        // Had the policy optimizer kept the stored moments, this step would differ from a fresh trainer's.
+        StepMetrics a = damaged.Step(TinyModels.Prompts), b = untouched.Step(TinyModels.Prompts);
+        Assert.Equal(b.PolicyLoss, a.PolicyLoss);
+        Assert.Equal(b.ValueLosses, a.ValueLosses);
+        Assert.Equal(b.Kl, a.Kl);
+    }
+
+    [Fact]
     public void AFormatOneCheckpointIsRefusedWithTheReason()
     {
         // Format 1: the magic string and version 1, as the previous release wrote them.
