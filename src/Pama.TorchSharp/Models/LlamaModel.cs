@@ -159,8 +159,10 @@ public sealed class LlamaModel : CausalLanguageModel
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
-        LlamaConfig config = LlamaConfig.FromJson(Path.Combine(directory, Gpt2Model.ConfigFileName));
+        string configPath = Path.Combine(directory, Gpt2Model.ConfigFileName);
+        LlamaConfig config = LlamaConfig.FromJson(configPath);
         using CheckpointReader reader = CheckpointReader.Open(directory);
+        reader.RequireRoomFor(config.ParameterCount, configPath);
         var model = new LlamaModel(config, device, dtype);
         try
         {

@@ -205,7 +205,7 @@ public sealed class SafeTensorsFile : IDisposable
                 if (!entries.TryAdd(entry.Name, entry))
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' appears twice in the header.");
             }
-            RejectOverlaps(path, entries.Values);
+            CheckLayout(path, entries.Values, dataLength);
             return (entries, metadata, dataStart);
         }
     }
@@ -234,6 +234,8 @@ public sealed class SafeTensorsFile : IDisposable
             throw new InvalidDataException($"{Where()}: dtype '{dtype}' is not supported (supported: {string.Join(", ", SafeTensorsFormat.Codes)}).");
 
         long[] shape = ReadIntegers(element, "shape", Where);
+        if (shape.Length > SafeTensorsFormat.MaxRank)
+            throw new InvalidDataException($"{Where()}: rank {shape.Length} is above {SafeTensorsFormat.MaxRank}.");
         long[] offsets = ReadIntegers(element, "data_offsets", Where);
         if (offsets.Length != 2)
             throw new InvalidDataException($"{Where()}: data_offsets must hold exactly two numbers, got {offsets.Length}.");
@@ -271,14 +273,25 @@ public sealed class SafeTensorsFile : IDisposable
         return values;
     }
 
-    private static void RejectOverlaps(string path, IEnumerable<SafeTensorEntry> entries)
+    /// <summary>
+    /// The tensors must tile the data section exactly, as the format's reference reader requires: no two overlap,
+    /// no bytes lie between them, and the last ends where the file ends (trailing bytes mean a damaged or foreign file).
+    /// </summary>
+    private static void CheckLayout(string path, IEnumerable<SafeTensorEntry> entries, long dataLength)
     {
         SafeTensorEntry? previous = null;
+        long end = 0;
         foreach (SafeTensorEntry entry in entries.Where(e => e.ByteLength > 0).OrderBy(e => e.Begin))
         {
-            if (previous is not null && entry.Begin < previous.End)
+            if (previous is not null && entry.Begin < end)
                 throw new InvalidDataException($"{path}: tensors '{previous.Name}' and '{entry.Name}' overlap in the data section.");
+            if (entry.Begin > end)
+                throw new InvalidDataException($"{path}: bytes [{end}, {entry.Begin}) of the data section belong to no tensor (before '{entry.Name}').");
             previous = entry;
+            end = entry.End;
         }
+        if (end != dataLength)
+            throw new InvalidDataException(
+                $"{path}: the tensors end at byte {end} of the data section but the file holds {dataLength} data bytes (damaged, or not written as safetensors).");
     }
 }

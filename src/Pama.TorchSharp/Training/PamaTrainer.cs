@@ -358,28 +358,31 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     }
 
     /// <summary>
-    /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient and generator
-    /// state to <paramref name="path"/>, atomically: the previous file survives any failure.
+    /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient, generator state, method
+    /// and objective names to <paramref name="path"/>, with a checksum, atomically: the previous file survives any failure.
     /// </summary>
     /// <remarks>In a data-parallel run every rank holds the same state, so only rank 0 writes; on other ranks this does nothing.</remarks>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Options.ProcessGroup.Rank != 0) return;
-        TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method.Name, StepCount, _kl.Coefficient), Parts());
+        TrainerCheckpoint.Save(path, CurrentHeader(), Parts());
     }
 
     /// <summary>
-    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture, objective count,
-    /// method (<see cref="Methods.IMultiObjectiveMethod.Name"/>) and optimizer types; the learning-rate schedule resumes
-    /// from the restored step count. The next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
-    /// have taken. If the file is damaged half-way, the trainer's state is undefined: create a new trainer.
+    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture, method
+    /// (<see cref="Methods.IMultiObjectiveMethod.Name"/>), objectives (names, in order) and optimizer types; the learning-rate
+    /// schedule resumes from the restored step count. The next <see cref="Step(IReadOnlyList{string})"/> then equals the one
+    /// the saving trainer would have taken. The whole file is verified (checksum, sizes, tensor names, types and shapes)
+    /// before any state changes: if loading fails, this trainer is exactly as it was.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is not a trainer checkpoint or belongs to another configuration.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a trainer checkpoint, is truncated or damaged, or belongs to
+    /// another configuration; the message names the file.</exception>
     public void Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, _objectives.Count, Options.Method.Name, Parts());
+        TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, CurrentHeader(), Parts());
         StepCount = header.StepCount;
         _kl.Coefficient = header.KlCoefficient;
     }
@@ -392,6 +395,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         ValueHeads.Dispose();
         _generator.Dispose();
     }
+
+    private TrainerCheckpoint.Header CurrentHeader() => new(Options.Method.Name, ObjectiveNames, StepCount, _kl.Coefficient);
 
     // With an adapter the checkpoint holds the adapter's matrices, not the frozen base (the caller rebuilds the base from its files).
     private TrainerCheckpoint.Parts Parts() =>
