@@ -33,7 +33,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private const string CheckpointFileName = "trainer.ckpt";
 
     /// <summary>The files a run writes at the top of the output folder.</summary>
-    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "summary.json", "summary.md", "samples.txt"];
+    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "pareto.png", "weights.png", "summary.json", "summary.md", "samples.txt"];
 
     private readonly List<MetricRow> _metrics = [];
     private readonly List<RunRecord> _finished = [];
@@ -169,6 +169,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         _metrics.RemoveAll(r => r.Method == method && r.Seed == seed && r.Step > trainer.StepCount);
         IProgressTask task = progress.Start(label, options.Steps);
         task.Report((int)trainer.StepCount, "starting");
+        double stepSeconds = 0;
+        int stepsTaken = 0;
         while (trainer.StepCount < options.Steps)
         {
             if (cancellation.IsCancellationRequested)
@@ -183,6 +185,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             StepMetrics metrics = trainer.Step(PromptsForStep(corpus.TrainingPrompts, seed, step, options.BatchSize));
             _trainingClock.Stop();
             _stepsThisSession++;
+            stepSeconds += metrics.Seconds;
+            stepsTaken++;
             for (int i = 0; i < objectives.Length; i++)
             {
                 _metrics.Add(new MetricRow((int)metrics.Step, method, seed, objectives[i].Name, metrics.MeanRewards[i], metrics.Weights[i], metrics.OptimalValue, metrics.Kl));
@@ -203,7 +207,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             method, seed, options.Steps, fingerprint,
             options.Objectives.Select((o, i) => (o, evaluation.Mean(i))).ToDictionary(p => p.o, p => p.Item2),
             evaluation.Responses.ToList(),
-            Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList());
+            Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList(),
+            stepsTaken > 0 ? stepSeconds / stepsTaken : 0);
         record.Write(recordPath);
         task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return record;
@@ -245,14 +250,23 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private void WriteOutputs(string output, ReviewCorpus corpus, IReadOnlyDictionary<int, HeldOutEvaluator.Evaluation> before)
     {
         MetricsCsv.Write(_metricsPath, _metrics);
-        if (_metrics.Count > 0) RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
+        if (_metrics.Count > 0)
+        {
+            RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
+            WeightPlot.Save(Path.Combine(output, "weights.png"), options.Objectives, options.Methods, _metrics);
+        }
+
         if (_finished.Count == 0) return;
 
-        var results = _finished.Select(r => new HeldOutResult(r.Method, r.Seed, r.MeanRewards)).ToList();
+        // Each run's reference point is the pretrained policy evaluated with the run's own seed (same prompts and draws).
+        var results = _finished.Select(r => new HeldOutResult(
+            r.Method, r.Seed,
+            options.Objectives.Select((o, i) => (o, before[r.Seed].Mean(i))).ToDictionary(p => p.o, p => p.Item2),
+            r.MeanRewards, r.SecondsPerStep)).ToList();
         RunSummary summary = RunSummary.From(options.Objectives, options.Seeds, options.Steps, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.json"), summary.ToJson());
-        var pretrained = options.Objectives.Select((o, i) => (o, MeanStd.Of(before.Values.Select(e => e.Mean(i)).ToArray()))).ToDictionary(p => p.o, p => p.Item2);
-        AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown(pretrained));
+        AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown());
+        ParetoPlot.Save(Path.Combine(output, "pareto.png"), options.Objectives, options.Methods, results);
         AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(corpus.HeldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
     }
 
