@@ -80,7 +80,8 @@ internal sealed class PpoUpdater(
         double weightingSeconds = clock.Elapsed.TotalSeconds;
         Tensor policyLoss = PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon);
         Tensor? valueLosses = returns is null ? null : PpoLosses.ValueLosses(
-            valueHeads.call(forward.ResponseHiddenState), rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange);
+            options.Critic == CriticTraining.ThroughTrunk ? valueHeads.ForwardThroughTrunk(forward.ResponseHiddenState) : valueHeads.call(forward.ResponseHiddenState),
+            rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange);
 
         // One host copy for everything reported: policy loss, clip fraction, value losses.
         Tensor clipFraction = PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().sub(1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask);
@@ -107,11 +108,13 @@ internal sealed class PpoUpdater(
         if (total is null) return;
 
         total.backward();
+        // A critic trained through the trunk moves the policy's parameters even when the policy loss is skipped.
+        bool stepPolicy = policyLoss is not null || (valueLosses is not null && options.Critic == CriticTraining.ThroughTrunk);
         var groups = new List<(string, IReadOnlyList<Parameter>)>();
-        if (policyLoss is not null) groups.Add(("policy", policyParameters));
+        if (stepPolicy) groups.Add(("policy", policyParameters));
         if (valueLosses is not null) groups.Add(("value-head", _valueParameters));
         GradientGuard.ClipOrRefuse(options.MaxGradNorm, [.. groups]);
-        if (policyLoss is not null) policyOptimizer.step();
+        if (stepPolicy) policyOptimizer.step();
         if (valueLosses is not null) valueOptimizer.step();
     }
 }

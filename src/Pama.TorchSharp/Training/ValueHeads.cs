@@ -41,4 +41,10 @@ public sealed class ValueHeads : nn.Module<Tensor, Tensor>
 
     /// <summary>Values <c>[..., n]</c> of hidden states <c>[..., H]</c>; gradients do not flow into <paramref name="hiddenStates"/>.</summary>
     public override Tensor forward(Tensor hiddenStates) => nn.functional.linear(hiddenStates.detach(), weight, bias);
+
+    /// <summary>
+    /// Values <c>[..., n]</c> of hidden states <c>[..., H]</c> with gradients flowing into <paramref name="hiddenStates"/>
+    /// as well, so a value loss also trains the model below (<see cref="CriticTraining.ThroughTrunk"/>, TRL's value head).
+    /// </summary>
+    public Tensor ForwardThroughTrunk(Tensor hiddenStates) => nn.functional.linear(hiddenStates, weight, bias);
 }
