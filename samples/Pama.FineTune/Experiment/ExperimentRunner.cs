@@ -40,6 +40,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private readonly Stopwatch _trainingClock = new();
     private int _stepsThisSession;
     private string _metricsPath = "";
+    private IReadOnlyList<string> _trainingPrompts = [];
+    private IReadOnlyList<string> _heldOutPrompts = [];
 
     /// <summary>Runs the experiment; returns the process exit code.</summary>
     public int Run(CancellationToken cancellation)
@@ -60,7 +62,17 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
         if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
 
+        // A bad prompt file is reported before minutes of corpus, classifier and pretraining work.
+        PromptFile? promptFile = options.PromptsFile is null ? null : PromptFile.Read(options.PromptsFile);
         ReviewCorpus corpus = ReviewCorpus.Create();
+        _trainingPrompts = promptFile?.Training ?? corpus.TrainingPrompts;
+        _heldOutPrompts = promptFile?.HeldOut ?? corpus.HeldOutPrompts;
+        if (options.OneEpoch)
+        {
+            // One pass over the training prompts, as the paper's "1 epoch".
+            options = options with { Steps = (_trainingPrompts.Count + options.BatchSize - 1) / options.BatchSize };
+        }
+
         SentimentClassifier classifier = SentimentClassifier.Train(corpus.ClassifierTraining);
         progress.Log(string.Create(CultureInfo.InvariantCulture,
             $"Sentiment reward model: logistic regression over {classifier.VocabularySize} words, held-out accuracy {classifier.Accuracy(corpus.ClassifierTest):P1} on {corpus.ClassifierTest.Count} reviews."));
@@ -78,17 +90,24 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             return InterruptedExitCode;
         }
 
+        budget = (options.Preset == "paper" ? TrainingBudget.Paper : budget) with
+        {
+            Whitening = options.Whitening == "per-objective" ? AdvantageWhitening.PerObjective : AdvantageWhitening.None,
+            Critic = options.Critic == "trunk" ? CriticTraining.ThroughTrunk : CriticTraining.HeadsOnly,
+        };
         Func<string, string, double>[] rewards = options.Objectives.Select(o => BuiltInObjectives.Reward(o, classifier)).ToArray();
         IRewardObjective[] objectives = options.Objectives.Select((o, i) => (IRewardObjective)new TextObjective(o, tokenizer, rewards[i])).ToArray();
-        var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
+        var evaluator = new HeldOutEvaluator(tokenizer, _heldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
         string fingerprint = RunFingerprint.Of(options, budget);
         progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +
-                     $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {corpus.TrainingPrompts.Count} training prompts, {corpus.HeldOutPrompts.Count} held out.");
+                     $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {_trainingPrompts.Count} training prompts, {_heldOutPrompts.Count} held out" +
+                     (promptFile is null ? "" : $" (from {promptFile.Path})") + $"; preset {options.Preset}, whitening {options.Whitening}, critic {options.Critic}.");
 
         // The pretrained policy on the held-out prompts, per seed: the starting point every method shares.
         var before = new Dictionary<int, HeldOutEvaluator.Evaluation>();
         using (Gpt2Model initial = LoadPolicy(policyDirectory, device))
         {
+            promptFile?.CheckFits(tokenizer, initial.ContextLength, budget.MaxNewTokens);
             foreach (int seed in options.Seeds) before[seed] = evaluator.Evaluate(initial, EvaluationSeed(seed));
         }
 
@@ -182,7 +201,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
             int step = (int)trainer.StepCount + 1;
             _trainingClock.Start();
-            StepMetrics metrics = trainer.Step(PromptsForStep(corpus.TrainingPrompts, seed, step, options.BatchSize));
+            StepMetrics metrics = trainer.Step(PromptsForStep(_trainingPrompts, seed, step, options.BatchSize));
             _trainingClock.Stop();
             _stepsThisSession++;
             stepSeconds += metrics.Seconds;
@@ -267,7 +286,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         AtomicFile.WriteAllText(Path.Combine(output, "summary.json"), summary.ToJson());
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown());
         ParetoPlot.Save(Path.Combine(output, "pareto.png"), options.Objectives, options.Methods, results);
-        AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(corpus.HeldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
+        AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(_heldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
     }
 
     /// <summary>The prompts of one training step: a fixed function of (seed, step), the same for every method.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Pama.FineTune.Cli;
 
 namespace Pama.FineTune.Experiment;
@@ -17,6 +18,10 @@ public static class RunFingerprint
         granularity = options.Granularity,
         batchSize = options.BatchSize,
         model = options.ModelDirectory is null ? "embedded" : Path.GetFullPath(options.ModelDirectory),
+        prompts = options.PromptsFile is null ? "embedded" : Path.GetFullPath(options.PromptsFile),
         budget,
-    });
+    }, Json);
+
+    // The budget may hold +∞ (no gradient clipping), which plain JSON cannot.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 }
