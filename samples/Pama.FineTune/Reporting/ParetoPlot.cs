@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using Pama.FineTune.Experiment;
 using ScottPlot;
 
@@ -57,6 +58,8 @@ public static class ParetoPlot
             plot.ShowLegend(Alignment.LowerRight);
         }
 
-        AtomicFile.Write(path, temporary => figure.SavePng(temporary, 560 * pairs.Count, 500));
+        using ScottPlot.Image image = figure.Render(560 * pairs.Count, 500);
+        byte[] png = image.GetImageBytes(ImageFormat.Png);
+        AtomicFile.Write(path, stream => stream.Write(png));
     }
 }

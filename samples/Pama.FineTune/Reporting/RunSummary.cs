@@ -1,9 +1,9 @@
+using Pama.FineTune.Experiment;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Pama.FineTune.Experiment;
 
 namespace Pama.FineTune.Reporting;
 
@@ -54,7 +54,7 @@ public sealed record RunSummary(
     };
 
     /// <summary>Column order of the paper's table.</summary>
-    private static readonly (string Key, string Title)[] PaperColumns = [("mgda-ub", "MGDA-UB"), ("morlhf", "MORLHF"), ("pama", "PAMA")];
+    private static readonly (string Key, string Title)[] PaperColumns = [.. new[] { "mgda-ub", "morlhf", "pama" }.Select(k => (k, MethodNames.Title(k)))];
 
     /// <summary>Aggregates per-seed held-out results. Methods keep the order of first appearance.</summary>
     /// <exception cref="ArgumentException">A result lacks an objective, or an objective's name collides with a per-method key.</exception>

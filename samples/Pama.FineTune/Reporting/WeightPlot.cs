@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using Pama.FineTune.Experiment;
 using ScottPlot;
 
@@ -50,6 +51,8 @@ public static class WeightPlot
             plot.ShowLegend(Alignment.UpperRight);
         }
 
-        AtomicFile.Write(path, temporary => figure.SavePng(temporary, 480 * Math.Max(1, methods.Count), 420));
+        using ScottPlot.Image image = figure.Render(480 * Math.Max(1, methods.Count), 420);
+        byte[] png = image.GetImageBytes(ImageFormat.Png);
+        AtomicFile.Write(path, stream => stream.Write(png));
     }
 }

@@ -3,27 +3,36 @@ using static TorchSharp.torch;
 namespace Pama.TorchSharp.Training;
 
 /// <summary>
-/// Prompts and sampled responses laid out for scoring: each row is a left-padded prompt of width
-/// <c>P</c> followed by a right-padded response of width <c>T</c>.
+/// Prompts and responses laid out for scoring: each row is a left-padded prompt of width <c>P</c> followed by a
+/// right-padded response of width <c>T</c>. Position <c>P − 1 + t</c> predicts response token <c>t</c>.
 /// </summary>
 /// <param name="SequenceIds">Token ids <c>[B, P + T]</c> (int64).</param>
 /// <param name="AttentionMask">1 for real tokens, 0 for padding <c>[B, P + T]</c> (int64).</param>
-/// <param name="PositionIds">Positions used while sampling (see <see cref="Generation.PromptBatch.PositionIds"/>) <c>[B, P + T]</c> (int64).</param>
+/// <param name="PositionIds">Positions <c>[B, P + T]</c> (int64), those used while sampling (see <see cref="Generation.PromptBatch.PositionIds"/>).</param>
 /// <param name="PromptLength"><c>P</c>.</param>
 /// <param name="ResponseMask">1 on response tokens, 0 on padding after the end <c>[B, T]</c>, in the policy's floating type.</param>
-internal sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, Tensor PositionIds, long PromptLength, Tensor ResponseMask)
+public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, Tensor PositionIds, long PromptLength, Tensor ResponseMask) : IDisposable
 {
-    /// <summary>Number of rows.</summary>
+    /// <summary>Number of rows <c>B</c>.</summary>
     public long Count => SequenceIds.shape[0];
 
     /// <summary>Response width <c>T</c>.</summary>
     public long ResponseLength => ResponseMask.shape[1];
 
-    /// <summary>Response token ids <c>[B, T]</c>.</summary>
+    /// <summary>Response token ids <c>[B, T]</c> (a view of <see cref="SequenceIds"/>).</summary>
     public Tensor ResponseIds => SequenceIds[.., (int)PromptLength..];
 
-    /// <summary>The rows in <paramref name="rows"/> (int64 indices on the same device).</summary>
+    /// <summary>The rows in <paramref name="rows"/> (int64 indices on the same device), e.g. a minibatch.</summary>
     public RolloutSequences Select(Tensor rows) => new(
         SequenceIds.index_select(0, rows), AttentionMask.index_select(0, rows), PositionIds.index_select(0, rows),
         PromptLength, ResponseMask.index_select(0, rows));
+
+    /// <summary>Frees the tensors.</summary>
+    public void Dispose()
+    {
+        SequenceIds.Dispose();
+        AttentionMask.Dispose();
+        PositionIds.Dispose();
+        ResponseMask.Dispose();
+    }
 }

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,9 +41,9 @@ internal static class TinyModels
 
     public static readonly string[] Prompts = ["hello there", "a short one", "what is it?"];
 
-    public static PamaTrainerOptions Options(TrainingMethod method = TrainingMethod.Pama) => new()
+    public static PamaTrainerOptions Options(IMultiObjectiveMethod? method = null) => new()
     {
-        Method = method,
+        Method = method ?? new PamaMethod(),
         LearningRate = 1e-3,
         ValueLearningRate = 1e-2,
         PpoEpochs = 2,

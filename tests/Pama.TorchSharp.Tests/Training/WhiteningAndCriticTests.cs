@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Advantages;
+using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using Xunit;
@@ -73,7 +74,7 @@ public sealed class WhiteningAndCriticTests
         // One update per step (1 epoch, 1 minibatch): the value heads' loss is computed on the rollout policy's hidden
         // states, so the heads move identically exactly when their targets, the returns, are the same. Whitening
         // must leave them (TRL takes the returns from the unwhitened advantages) while changing the policy's step.
-        var options = TinyModels.Options(TrainingMethod.Pama) with { PpoEpochs = 1, MiniBatches = 1 };
+        var options = TinyModels.Options(new PamaMethod()) with { PpoEpochs = 1, MiniBatches = 1 };
         IRewardObjective[] objectives =
         [
             RewardObjective.FromText("vowels", (p, r) => Vowels(r)), RewardObjective.FromText("length", (p, r) => 10 * Length(r)),
@@ -129,7 +130,7 @@ public sealed class WhiteningAndCriticTests
 
         // A norm bound far above any gradient here and no bound at all give bitwise the same step.
         IRewardObjective[] objectives = [RewardObjective.FromText("vowels", (p, r) => 100 * Vowels(r)), RewardObjective.FromText("length", (p, r) => Length(r))];
-        var options = TinyModels.Options(TrainingMethod.Morlhf) with { WeightDecay = 0 };
+        var options = TinyModels.Options(new MorlhfMethod()) with { WeightDecay = 0 };
         var (bounded, boundedPolicy) = TinyModels.Trainer(options with { MaxGradNorm = 1e300 }, objectives);
         var (unbounded, unboundedPolicy) = TinyModels.Trainer(options with { MaxGradNorm = double.PositiveInfinity }, objectives);
         var (clipped, clippedPolicy) = TinyModels.Trainer(options with { MaxGradNorm = 1e-6 }, objectives);

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Training.Methods;
 using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training.Advantages;
@@ -16,12 +17,12 @@ internal static class AdvantageWhitener
     {
         if (options.AdvantageWhitening == AdvantageWhitening.None) return advantages;
         using var noGrad = no_grad();
-        if (options.Method != TrainingMethod.Morlhf) return PerObjective(advantages, mask);
+        if (options.Method is not MorlhfMethod morlhf) return PerObjective(advantages, mask);
 
         // MORLHF: whiten Σ_i w_i A^i, the advantage of the scalarised reward, and hand it to every objective's column;
         // the method's Σ_i w_i (Σ_i w_i = 1) then returns exactly that whitened advantage.
         int n = (int)advantages.shape[2];
-        double[] weights = [.. options.PreferenceWeights ?? Enumerable.Repeat(1.0 / n, n)];
+        double[] weights = [.. morlhf.Weights ?? Enumerable.Repeat(1.0 / n, n)];
         Tensor combined = (advantages * tensor(weights, dtype: advantages.dtype, device: advantages.device)).sum(-1, keepdim: true);
         return PerObjective(combined, mask).expand(advantages.shape).contiguous();
     }

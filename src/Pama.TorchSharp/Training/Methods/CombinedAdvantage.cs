@@ -8,9 +8,27 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <param name="OptimalValue">PAMA's <c>s*</c> (mean over rows for finer granularities); <c>NaN</c> for methods without one.</param>
 /// <param name="UpdatesPolicy">False when the advantage cannot move the policy (PAMA with <c>s* = 0</c> everywhere): the policy optimizer is then not stepped.</param>
 /// <param name="RowWeights">Weights per row (sequence or token), row-major <c>[rows, n]</c>, for finer granularities; otherwise <c>null</c>.</param>
-internal sealed record CombinedAdvantage(
+public sealed record CombinedAdvantage(
     Tensor Advantage,
-    double[] Weights,
+    IReadOnlyList<double> Weights,
     double OptimalValue,
     bool UpdatesPolicy,
-    double[]? RowWeights = null);
+    IReadOnlyList<double>? RowWeights = null)
+{
+    /// <summary>
+    /// The usual result of a method with one weight vector: advantage <c>Σ_i c_i A^i_t</c>, no <c>s*</c>, the policy moves.
+    /// </summary>
+    /// <param name="advantages">Per-objective advantages <c>[b, T, n]</c> (the standard ones, or transformed ones such as Noon's).</param>
+    /// <param name="weights">One weight per objective.</param>
+    /// <exception cref="ArgumentException">The weight count differs from <c>n</c>.</exception>
+    public static CombinedAdvantage Weighted(Tensor advantages, IReadOnlyList<double> weights)
+    {
+        ArgumentNullException.ThrowIfNull(advantages);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Count != advantages.shape[^1])
+            throw new ArgumentException($"{weights.Count} weights for {advantages.shape[^1]} objectives.", nameof(weights));
+        using var noGrad = no_grad();
+        Tensor c = tensor(weights.ToArray(), dtype: advantages.dtype, device: advantages.device);
+        return new CombinedAdvantage((advantages.detach() * c).sum(-1), [.. weights], double.NaN, UpdatesPolicy: true);
+    }
+}

@@ -13,21 +13,27 @@ namespace Pama.TorchSharp.Training.Methods;
 /// whose min-norm weights <c>c = argmin_{c ∈ Δ} cᵀGc</c> (<see cref="MgdaWeighting"/>) form the advantage
 /// <c>Σ_i c_i A'^i_t</c>; one weighted backward follows. Costs n extra backward passes through the LM head.
 /// </summary>
-internal sealed class MgdaUbMethod : IMultiObjectiveMethod
+public sealed class MgdaUbMethod : IMultiObjectiveMethod
 {
+    private readonly MgdaWeighting _weighting;
+
+    /// <summary>MGDA-UB with the given Frank-Wolfe stopping controls (defaults if <c>null</c>; only used for n &gt; 2).</summary>
+    public MgdaUbMethod(MgdaOptions? options = null) => _weighting = new MgdaWeighting(options);
+
+    /// <inheritdoc />
+    public string Name => "MGDA-UB";
+
+    /// <inheritdoc />
     public CombinedAdvantage Combine(MethodInput input)
     {
-        int n = input.ObjectiveCount;
-        double[,] gramian = Gramian(input);
-        var weights = new double[n];
-        MgdaWeighting.Solve(Matrix<double>.Build.DenseOfArray(gramian), weights);
-        using var noGrad = no_grad();
-        Tensor c = tensor(weights, dtype: input.Advantages.dtype, device: input.Advantages.device);
-        return new CombinedAdvantage((input.Advantages * c).sum(-1), weights, double.NaN, UpdatesPolicy: true);
+        ArgumentNullException.ThrowIfNull(input);
+        var weights = new double[input.ObjectiveCount];
+        _weighting.ComputeWeights(WeightingInput.FromGramian(Gramian(input)), weights);
+        return CombinedAdvantage.Weighted(input.Advantages, weights);
     }
 
     /// <summary>The Gramian of the per-objective loss gradients with respect to the last hidden states, float64 <c>[n, n]</c>.</summary>
-    internal static double[,] Gramian(MethodInput input)
+    internal static Matrix<double> Gramian(MethodInput input)
     {
         using var scope = NewDisposeScope();
         int n = input.ObjectiveCount;
@@ -40,7 +46,7 @@ internal sealed class MgdaUbMethod : IMultiObjectiveMethod
         }
         Tensor stacked = stack(gradients);
         double[] flat = stacked.matmul(stacked.t()).cpu().data<double>().ToArray();
-        var gramian = new double[n, n];
+        var gramian = Matrix<double>.Build.Dense(n, n);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
             {
