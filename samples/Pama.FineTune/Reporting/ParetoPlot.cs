@@ -47,6 +47,9 @@ public static class ParetoPlot
                     var arrow = plot.Add.Arrow(new Coordinates(run.Before[x], run.Before[y]), new Coordinates(run.MeanRewards[x], run.MeanRewards[y]));
                     arrow.ArrowLineColor = color;
                     arrow.ArrowFillColor = color.WithAlpha(0.6);
+                    arrow.ArrowWidth = 2;
+                    arrow.ArrowheadWidth = 10;
+                    arrow.ArrowheadLength = 12;
                 }
 
                 var ends = plot.Add.ScatterPoints(selected.Select(r => r.MeanRewards[x]).ToArray(), selected.Select(r => r.MeanRewards[y]).ToArray());
@@ -55,10 +58,10 @@ public static class ParetoPlot
                 ends.LegendText = MethodNames.Title(methods[m]);
             }
 
-            plot.ShowLegend(Alignment.LowerRight);
+            plot.ShowLegend(Edge.Right);
         }
 
-        using ScottPlot.Image image = figure.Render(560 * pairs.Count, 500);
+        using ScottPlot.Image image = figure.Render(700 * pairs.Count, 500);
         byte[] png = image.GetImageBytes(ImageFormat.Png);
         AtomicFile.Write(path, stream => stream.Write(png));
     }
