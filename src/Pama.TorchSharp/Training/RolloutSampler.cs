@@ -38,9 +38,7 @@ internal sealed class RolloutSampler<TModel>(
         // The result's tensors live in the caller's dispose scope, which frees them; the rollout keeps using them,
         // so the result itself is not disposed here.
         GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator);
-        var sequences = new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
-            generated.PromptLength, generated.ResponseMask.to(floating));
-        return Score(texts, ids, sequences);
+        return Score(texts, ids, RolloutSequences.FromGeneration(generated, floating));
     }
 
     /// <summary>
@@ -71,25 +69,9 @@ internal sealed class RolloutSampler<TModel>(
     private RolloutBatch Score(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds, RolloutSequences sequences)
     {
         var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
-        var (responses, responseTexts) = Decode(sequences);
+        int[][] responses = sequences.ResponseTokenIds();
+        string[] responseTexts = [.. responses.Select(r => ResponseText.Decode(tokenizer, r, EndOfTextId))];
         var rewardBatch = new RewardBatch(promptTexts, responseTexts, promptIds, responses, sequences.SequenceIds, sequences.AttentionMask);
         return new RolloutBatch(sequences, policyLogProbs, referenceLogProbs, values, entropy, rewardBatch);
-    }
-
-    private (List<int[]> Ids, List<string> Texts) Decode(RolloutSequences sequences)
-    {
-        long[] lengths = sequences.ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
-        long[] flat = sequences.ResponseIds.contiguous().cpu().data<long>().ToArray();
-        int width = (int)sequences.ResponseLength;
-        var ids = new List<int[]>(lengths.Length);
-        var texts = new List<string>(lengths.Length);
-        for (int b = 0; b < lengths.Length; b++)
-        {
-            var response = new int[lengths[b]];
-            for (int t = 0; t < response.Length; t++) response[t] = checked((int)flat[b * width + t]);
-            ids.Add(response);
-            texts.Add(ResponseText.Decode(tokenizer, response, sampling.EosTokenId));
-        }
-        return (ids, texts);
     }
 }

@@ -13,6 +13,16 @@ namespace Pama.TorchSharp.Training;
 /// <param name="ResponseMask">1 on response tokens, 0 on padding after the end <c>[B, T]</c>, in the policy's floating type.</param>
 public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, Tensor PositionIds, long PromptLength, Tensor ResponseMask) : IDisposable
 {
+    /// <summary>The layout of sampled sequences, taking over the tensors of <paramref name="generated"/> (do not dispose both).</summary>
+    /// <param name="generated">Output of <see cref="Generation.TextGenerator.Generate"/>.</param>
+    /// <param name="floating">Floating type of the response mask: the policy's.</param>
+    public static RolloutSequences FromGeneration(Generation.GenerationResult generated, ScalarType floating)
+    {
+        ArgumentNullException.ThrowIfNull(generated);
+        return new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
+            generated.PromptLength, generated.ResponseMask.to(floating));
+    }
+
     /// <summary>Number of rows <c>B</c>.</summary>
     public long Count => SequenceIds.shape[0];
 
@@ -21,6 +31,21 @@ public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, 
 
     /// <summary>Response token ids <c>[B, T]</c> (a view of <see cref="SequenceIds"/>).</summary>
     public Tensor ResponseIds => SequenceIds[.., (int)PromptLength..];
+
+    /// <summary>The response token ids of every row without padding (through the end-of-text token, if sampled), copied to the host.</summary>
+    public int[][] ResponseTokenIds()
+    {
+        long[] lengths = ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
+        long[] flat = ResponseIds.contiguous().cpu().data<long>().ToArray();
+        int width = (int)ResponseLength;
+        var ids = new int[lengths.Length][];
+        for (int b = 0; b < ids.Length; b++)
+        {
+            ids[b] = new int[lengths[b]];
+            for (int t = 0; t < ids[b].Length; t++) ids[b][t] = checked((int)flat[b * width + t]);
+        }
+        return ids;
+    }
 
     /// <summary>The rows in <paramref name="rows"/> (int64 indices on the same device), e.g. a minibatch.</summary>
     public RolloutSequences Select(Tensor rows) => new(

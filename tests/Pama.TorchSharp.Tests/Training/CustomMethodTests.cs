@@ -32,9 +32,7 @@ public sealed class CustomMethodTests
     {
         var method = new TchebycheffMethod();
         var options = TinyModels.Options(method) with { PpoEpochs = 1 };
-        var (trainer, policy) = TinyModels.Trainer(options,
-            RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c)) / 3.0),
-            RewardObjective.FromText("length", (p, r) => Math.Clamp(r.Length / 4.0, 0.5, 1.5)));
+        var (trainer, policy) = TinyModels.Trainer(options, TinyModels.VowelsAndLength());
         using var _ = trainer;
         var before = TinyModels.Snapshot(policy);
 
@@ -50,11 +48,7 @@ public sealed class CustomMethodTests
     [Fact]
     public void ACustomMethodWithFixedWeightsTrainsExactlyAsMorlhf()
     {
-        IRewardObjective[] objectives =
-        [
-            RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c)) / 3.0),
-            RewardObjective.FromText("length", (p, r) => Math.Clamp(r.Length / 4.0, 0.5, 1.5)),
-        ];
+        IRewardObjective[] objectives = TinyModels.VowelsAndLength();
         Dictionary<string, double[]> After(IMultiObjectiveMethod method)
         {
             var (trainer, policy) = TinyModels.Trainer(TinyModels.Options(method), objectives);

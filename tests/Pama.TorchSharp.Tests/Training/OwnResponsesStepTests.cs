@@ -9,11 +9,7 @@ namespace Pama.TorchSharp.Tests.Training;
 /// <summary><c>Step(rollout, rewards)</c> on responses and rewards brought from elsewhere (TRL's step(queries, responses, scores)).</summary>
 public sealed class OwnResponsesStepTests
 {
-    private static IRewardObjective[] Objectives() =>
-    [
-        RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c)) / 3.0),
-        RewardObjective.FromText("length", (p, r) => Math.Clamp(r.Length / 4.0, 0.5, 1.5)),
-    ];
+    private static IRewardObjective[] Objectives() => TinyModels.VowelsAndLength();
 
     [Fact]
     public void GivenResponsesAreScoredAsUnpaddedSequences()

@@ -39,6 +39,13 @@ internal static class TinyModels
         return model;
     }
 
+    /// <summary>Two text objectives: vowel count / 3 and length / 4 clamped to [0.5, 1.5].</summary>
+    public static IRewardObjective[] VowelsAndLength() =>
+    [
+        RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c)) / 3.0),
+        RewardObjective.FromText("length", (p, r) => Math.Clamp(r.Length / 4.0, 0.5, 1.5)),
+    ];
+
     public static readonly string[] Prompts = ["hello there", "a short one", "what is it?"];
 
     public static PamaTrainerOptions Options(IMultiObjectiveMethod? method = null) => new()
