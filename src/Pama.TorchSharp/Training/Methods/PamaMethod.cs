@@ -68,9 +68,17 @@ public sealed class PamaMethod : IMultiObjectiveMethod
 
     private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n)
     {
-        double[] a = ToHost(rowStatistics);
-        bool[] real = realRows.cpu().data<bool>().ToArray();
-        int rows = real.Length;
+        // One copy to the host: the statistics with each row's real flag as an extra column.
+        double[] both = cat([rowStatistics.reshape(-1, n), realRows.to(ScalarType.Float64).unsqueeze(1)], 1).contiguous().cpu().data<double>().ToArray();
+        int rows = both.Length / (n + 1);
+        var a = new double[rows * n];
+        var real = new bool[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            Array.Copy(both, r * (n + 1), a, r * n, n);
+            real[r] = both[r * (n + 1) + n] != 0;
+        }
+        RequireFinite(a);
         var values = new double[rows];
         var rowWeights = new double[rows * n];
         PamaSolver.SolveBatch(a, n, values, rowWeights);
@@ -96,9 +104,10 @@ public sealed class PamaMethod : IMultiObjectiveMethod
         return new CombinedAdvantage((noon * c).sum(-1), meanWeights, meanValue, updates, rowWeights);
     }
 
-    private static double[] ToHost(Tensor statistics)
+    private static double[] ToHost(Tensor statistics) => RequireFinite(statistics.contiguous().cpu().data<double>().ToArray());
+
+    private static double[] RequireFinite(double[] values)
     {
-        double[] values = statistics.contiguous().cpu().data<double>().ToArray();
         foreach (double v in values)
             if (!double.IsFinite(v))
                 throw new NonFiniteTrainingException($"A PAMA statistic is {v} (advantages overflowed); the update was refused and no parameter changed.");
