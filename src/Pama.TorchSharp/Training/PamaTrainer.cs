@@ -200,7 +200,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Builds a rollout from responses produced elsewhere (another sampler, a dataset, a human): row <c>b</c> is prompt
     /// <c>b</c> followed by response <c>b</c>, scored by the policy, the reference and the value heads without gradients, as
     /// if the policy had sampled it. A response ends at its first end-of-text token, if any (kept as its last token, as in
-    /// sampling). Dispose the result (or create it inside a dispose scope) when done.
+    /// sampling). Dispose the result (or create it inside a dispose scope) when done. With
+    /// <see cref="AdvantageEstimator.GroupRelative"/>, rows must come in groups of <see cref="PamaTrainerOptions.SamplesPerPrompt"/>
+    /// responses to one prompt.
     /// </summary>
     /// <param name="promptTokenIds">Prompt token ids, one non-empty list per row.</param>
     /// <param name="responseTokenIds">Response token ids, one non-empty list per row, each id below the vocabulary size.</param>
@@ -320,8 +322,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     }
 
     /// <summary>
-    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture,
-    /// objective count and method; the next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
+    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture, objective count,
+    /// method (<see cref="Methods.IMultiObjectiveMethod.Name"/>) and optimizer types; the learning-rate schedule resumes
+    /// from the restored step count. The next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
     /// have taken. If the file is damaged half-way, the trainer's state is undefined: create a new trainer.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a trainer checkpoint or belongs to another configuration.</exception>
