@@ -45,7 +45,8 @@ public sealed record TrainingBudget(
 
     /// <summary>
     /// <c>--preset paper</c>: the settings He and Maghsudi state (batch 128 is set on the command line; Adam with learning
-    /// rate 1e-5, initial β 0.2 with an adaptive KL controller towards a KL of 3, clip range 0.2) and TRL's PPO defaults
+    /// rate 1e-5, initial β 0.2 with an adaptive KL controller towards a KL of 3, clip range 0.2: the optimizer settings
+    /// the paper states, given for its LLaMA-2 run, as it states none for GPT-2) and TRL's PPO defaults
     /// where the paper is silent (4 PPO epochs, one minibatch of the whole batch, value loss weight 0.1 and value clip
     /// 0.2 as the trainer's defaults, KL horizon 10000, no weight decay, no gradient clipping, advantages whitened per
     /// objective, a value head trained through the shared trunk). Not stated by either: responses of up to 48 tokens,
