@@ -50,6 +50,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         var clock = Stopwatch.StartNew();
         set_num_threads(options.Threads);
         Device device = ResolveDevice(options.Device);
+        // A bad prompt file is reported before anything in --out is deleted and before minutes of corpus, classifier and pretraining work.
+        PromptFile? promptFile = options.PromptsFile is null ? null : PromptFile.Read(options.PromptsFile);
         string output = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(output);
         string runs = Path.Combine(output, "runs");
@@ -63,8 +65,6 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
         if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
 
-        // A bad prompt file is reported before minutes of corpus, classifier and pretraining work.
-        PromptFile? promptFile = options.PromptsFile is null ? null : PromptFile.Read(options.PromptsFile);
         ReviewCorpus corpus = ReviewCorpus.Create();
         _trainingPrompts = promptFile?.Training ?? corpus.TrainingPrompts;
         _heldOutPrompts = promptFile?.HeldOut ?? corpus.HeldOutPrompts;
