@@ -8,10 +8,12 @@ namespace Pama.FineTune.Cli;
 /// <param name="BatchSize">Prompts per training step.</param>
 /// <param name="Granularity">How finely PAMA weighs the objectives: <c>batch</c> (the paper), <c>sequence</c> or <c>token</c> (our extensions); the baselines ignore it.</param>
 /// <param name="Device">Torch device name: <c>cpu</c> or <c>cuda</c>.</param>
-/// <param name="ModelDirectory">A Hugging Face GPT-2 checkpoint directory, or <c>null</c> for the embedded tiny policy.</param>
+/// <param name="ModelDirectory">A Hugging Face causal LM checkpoint directory (GPT-2, Llama, Mistral, Qwen2), or <c>null</c> for the embedded tiny policy.</param>
 /// <param name="OutputDirectory">Where outputs and checkpoints go.</param>
 /// <param name="Resume">Continue from the checkpoints in <paramref name="OutputDirectory"/>.</param>
 /// <param name="Threads">Torch intra-op CPU threads.</param>
+/// <param name="RewardModelDirectory">A Hugging Face sequence classifier that replaces the built-in sentiment scorer, or <c>null</c>.</param>
+/// <param name="RewardLabel">The classifier label whose logit is rewarded (e.g. <c>POSITIVE</c>); <c>null</c> for the single logit or POSITIVE.</param>
 /// <param name="Whitening">Advantage whitening: <c>none</c> or <c>per-objective</c> (TRL).</param>
 /// <param name="Critic">What the value losses train: <c>heads</c> (detached hidden states) or <c>trunk</c> (TRL's value head).</param>
 /// <param name="PromptsFile">A prompt file (one per line, or JSON Lines with <c>prompt</c>), or <c>null</c> for the embedded review openings.</param>
@@ -29,6 +31,8 @@ public sealed record FineTuneOptions(
     string OutputDirectory,
     bool Resume,
     int Threads,
+    string? RewardModelDirectory = null,
+    string? RewardLabel = null,
     string Whitening = "none",
     string Critic = "heads",
     string? PromptsFile = null,

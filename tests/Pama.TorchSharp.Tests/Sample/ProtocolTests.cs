@@ -10,8 +10,9 @@ using Xunit;
 namespace Pama.TorchSharp.Tests.Sample;
 
 /// <summary>
-/// The protocol for the paper's real assets, end to end on tiny ones: <c>--preset paper --model DIR --prompts FILE</c>
-/// with the Hugging Face GPT-2 fixture (written by transformers, copied unchanged into TestData/hf/gpt2).
+/// The protocol for the paper's real assets, end to end on tiny ones:
+/// <c>--preset paper --model DIR --reward-model DIR --reward-label LABEL --prompts FILE</c> with the Hugging Face GPT-2 and
+/// DistilBERT sentiment fixtures (written by transformers, copied unchanged into TestData/hf).
 /// </summary>
 public sealed class ProtocolTests
 {
@@ -50,6 +51,19 @@ public sealed class ProtocolTests
         return model;
     }
 
+    // The DistilBERT sentiment fixture ships weights only. A WordPiece vocabulary of its special tokens and the words of the
+    // openings (any other word is [UNK]) makes it a complete classifier checkpoint whose ids fit its 512-entry vocabulary.
+    private static string ClassifierDirectory(TestDirectory dir)
+    {
+        string classifier = Path.Combine(dir.Path, "distilbert-sentiment");
+        Directory.CreateDirectory(classifier);
+        string fixture = Path.Combine(AppContext.BaseDirectory, "TestData", "hf", "distilbert-sentiment");
+        foreach (string file in new[] { "config.json", "model.safetensors" }) File.Copy(Path.Combine(fixture, file), Path.Combine(classifier, file));
+        string[] words = [.. Openings.SelectMany(o => o.ToLowerInvariant().Split(' ')).Distinct()];
+        File.WriteAllLines(Path.Combine(classifier, "vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. words]);
+        return classifier;
+    }
+
     private static FineTuneOptions Bind(params string[] args)
     {
         FineTuneOptions? bound = null;
@@ -67,7 +81,10 @@ public sealed class ProtocolTests
         string prompts = Path.Combine(dir.Path, "prompts.jsonl");
         File.WriteAllLines(prompts, Openings.Select(o => JsonSerializer.Serialize(new { prompt = o, label = 1 })));
         string output = Path.Combine(dir.Path, "out");
-        FineTuneOptions options = Bind("--preset", "paper", "--model", model, "--prompts", prompts, "--seeds", "2", "--out", output);
+        // The paper's classifier (distilbert-imdb) names its label POSITIVE; the fixture keeps transformers' default LABEL_1.
+        FineTuneOptions options = Bind(
+            "--preset", "paper", "--model", model, "--reward-model", ClassifierDirectory(dir), "--reward-label", "LABEL_1",
+            "--prompts", prompts, "--seeds", "2", "--out", output);
         var log = new StringWriter();
 
         int exitCode = new ExperimentRunner(options, new PlainRunProgress(log)).Run(CancellationToken.None);
@@ -100,6 +117,8 @@ public sealed class ProtocolTests
         // Every method with two seeds: PAMA is compared with each baseline per objective and for the hypervolume.
         Assert.Equal(6, root.GetProperty("significance").GetProperty("comparisons").GetArrayLength()); // 2 baselines × (2 objectives + hypervolume)
         Assert.Contains("preset paper, whitening per-objective, critic trunk", log.ToString());
+        Assert.Contains("Reward model for 'sentiment'", log.ToString());
+        Assert.Contains("'LABEL_1'", log.ToString());
     }
 
     [Fact]
