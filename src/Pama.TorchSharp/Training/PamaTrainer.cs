@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Advantages;
@@ -182,7 +183,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         }
         CheckPrompts(ids, nameof(prompts));
         _policy.eval();
-        return _sampler.Sample(prompts, ids);
+        return _sampler.Sample(prompts, ids, RankSlice(ids.Length));
     }
 
     /// <summary>Samples responses to prompts given as token ids (decoded for text-based objectives).</summary>
@@ -193,7 +194,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         int[][] ids = Copy(promptTokenIds, "Prompt", nameof(promptTokenIds));
         CheckPrompts(ids, nameof(promptTokenIds));
         _policy.eval();
-        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids);
+        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids, RankSlice(ids.Length));
     }
 
     /// <summary>
@@ -261,18 +262,25 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         // Returns stay those of the unwhitened advantages (TRL).
         advantages = AdvantageWhitener.Apply(Options, advantages, mask);
         UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
-        // One copy for every reported scalar: mean KL, response token count, then the mean reward of each objective.
-        double[] reported = cat([kl.sum(1).mean().to(ScalarType.Float64).reshape(1), mask.sum().to(ScalarType.Float64).reshape(1),
-            checkedRewards.to(ScalarType.Float64).mean([0])]).cpu().data<double>().ToArray();
-        double meanKl = reported[0];
-        _kl.Update(meanKl, rollout.Count);
+
+        // What the step reports and the KL controller sees are over the whole batch (all ranks of a data-parallel run):
+        // one host copy and one sum of [Σ rewards (n), Σ response KL, response tokens, Σ entropy × tokens, rows].
+        int n = _objectives.Count;
+        double[] local = cat([
+            checkedRewards.to(ScalarType.Float64).sum([0]),
+            kl.sum().to(ScalarType.Float64).reshape(1),
+            mask.sum().to(ScalarType.Float64).reshape(1)]).cpu().data<double>().ToArray();
+        double[] sums = Options.ProcessGroup.Sum([.. local, rollout.Entropy * local[n + 1], rollout.Count]);
+        double rows = sums[n + 3];
+        double meanKl = sums[n] / rows;
+        _kl.Update(meanKl, (int)rows);
 
         StepCount++;
-        double[] meanRewards = reported[2..];
+        double[] meanRewards = [.. sums[..n].Select(v => v / rows)];
         return new StepMetrics(
             StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
-            summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)reported[1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
+            summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, sums[n + 2] / Math.Max(sums[n + 1], 1),
+            (long)sums[n + 1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
     }
 
     /// <summary>The rewards as <c>[B, n]</c> in the policy's type and device, after checking shape and finiteness.</summary>
@@ -296,6 +304,18 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         return rewards.to(_dtype, _device);
     }
 
+    /// <summary>
+    /// In a data-parallel run, where this rank's sampled rows sit in the batch of all ranks (in rank order), so that sampling
+    /// draws the whole batch's randomness and every rank's generator stays in step; <c>null</c> in one process.
+    /// </summary>
+    private BatchSlice? RankSlice(int promptCount)
+    {
+        IProcessGroup group = Options.ProcessGroup;
+        if (group.Size == 1) return null;
+        long[] rows = group.Gather((long)promptCount * Options.SamplesPerPrompt);
+        return new BatchSlice(rows.Take(group.Rank).Sum(), rows.Sum());
+    }
+
     private static int[][] Copy(IReadOnlyList<IReadOnlyList<int>> lists, string what, string parameter)
     {
         var copy = new int[lists.Count][];
@@ -315,9 +335,11 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient and generator
     /// state to <paramref name="path"/>, atomically: the previous file survives any failure.
     /// </summary>
+    /// <remarks>In a data-parallel run every rank holds the same state, so only rank 0 writes; on other ranks this does nothing.</remarks>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Options.ProcessGroup.Rank != 0) return;
         TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method.Name, StepCount, _kl.Coefficient), Parts());
     }
 

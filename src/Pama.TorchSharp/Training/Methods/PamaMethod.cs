@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Distributed;
 using Pama.Weightings;
 using static TorchSharp.torch;
 
@@ -47,18 +48,26 @@ public sealed class PamaMethod : IMultiObjectiveMethod
         Tensor tokenStatistics = NoonStatistics.PerToken(noon, input.Ratio(), input.Mask, input.ClipEpsilon);
         return Granularity switch
         {
-            WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatch(tokenStatistics, input.Mask), n),
+            WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatchSums(tokenStatistics, input.Mask), n, input.ProcessGroup),
             WeightingGranularity.Sequence => PerRow(noon, NoonStatistics.PerSequence(tokenStatistics, input.Mask),
-                input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n),
+                input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n, input.ProcessGroup),
             WeightingGranularity.Token => PerRow(noon, tokenStatistics.reshape(-1, n),
-                input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n),
+                input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n, input.ProcessGroup),
             _ => throw new InvalidOperationException($"Unknown granularity {Granularity}."),
         };
     }
 
-    private static CombinedAdvantage PerBatch(Tensor noon, Tensor statistics, int n)
+    /// <summary>
+    /// The paper's statistic <c>a_i = Σ_{b,t} I^i_{b,t} / Σ_{b,t} mask</c>: the sums and the token count are summed over the
+    /// process group first, so every rank solves Theorem 1 on the statistics of all ranks' rows.
+    /// </summary>
+    private static CombinedAdvantage PerBatch(Tensor noon, Tensor sumsAndCount, int n, IProcessGroup group)
     {
-        double[] a = ToHost(statistics);
+        double[] sums = group.Sum(sumsAndCount.contiguous().cpu().data<double>().ToArray());
+        double count = Math.Max(sums[n], 1.0);
+        var a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = sums[i] / count;
+        RequireFinite(a);
         var weights = new double[n];
         Weighting.ComputeWeights(WeightingInput.FromStatistics(a), weights);
         double optimalValue = PamaSolver.OptimalValue(a);
@@ -66,7 +75,12 @@ public sealed class PamaMethod : IMultiObjectiveMethod
         return new CombinedAdvantage((noon * c).sum(-1), weights, optimalValue, UpdatesPolicy: optimalValue != 0.0);
     }
 
-    private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n)
+    /// <summary>
+    /// One statistic vector and one Theorem 1 solve per row (rows are local to a rank, so no sum is needed for the weights);
+    /// the reported means, the "policy moves" flag and the finiteness check are summed over the process group so that every
+    /// rank reports and decides alike.
+    /// </summary>
+    private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n, IProcessGroup group)
     {
         // One copy to the host: the statistics with each row's real flag as an extra column.
         double[] both = cat([rowStatistics.reshape(-1, n), realRows.to(ScalarType.Float64).unsqueeze(1)], 1).contiguous().cpu().data<double>().ToArray();
@@ -78,39 +92,36 @@ public sealed class PamaMethod : IMultiObjectiveMethod
             Array.Copy(both, r * (n + 1), a, r * n, n);
             real[r] = both[r * (n + 1) + n] != 0;
         }
-        RequireFinite(a);
+        if (group.Sum(a.Count(v => !double.IsFinite(v)))[0] > 0)
+            throw new NonFiniteTrainingException("A PAMA statistic is not finite (advantages overflowed); the update was refused and no parameter changed.");
         var values = new double[rows];
         var rowWeights = new double[rows * n];
         PamaSolver.SolveBatch(a, n, values, rowWeights);
 
-        var meanWeights = new double[n];
-        double meanValue = 0;
-        int realCount = 0;
-        bool updates = false;
+        // [Σ weights (n), Σ s*, real rows, rows that move the policy], summed over the group.
+        var totals = new double[n + 3];
         for (int r = 0; r < rows; r++)
         {
             if (!real[r]) continue;
-            realCount++;
-            meanValue += values[r];
-            updates |= values[r] != 0.0;
-            for (int i = 0; i < n; i++) meanWeights[i] += rowWeights[r * n + i];
+            totals[n + 1]++;
+            totals[n] += values[r];
+            if (values[r] != 0.0) totals[n + 2]++;
+            for (int i = 0; i < n; i++) totals[i] += rowWeights[r * n + i];
         }
-        if (realCount > 0)
-        {
-            meanValue /= realCount;
-            for (int i = 0; i < n; i++) meanWeights[i] /= realCount;
-        }
+        totals = group.Sum(totals);
+        double realCount = totals[n + 1];
+        bool updates = totals[n + 2] > 0;
+        double meanValue = realCount > 0 ? totals[n] / realCount : 0;
+        var meanWeights = new double[n];
+        for (int i = 0; i < n; i++) meanWeights[i] = realCount > 0 ? totals[i] / realCount : 0;
         Tensor c = tensor(rowWeights, dtype: noon.dtype, device: noon.device).reshape(weightShape);
         return new CombinedAdvantage((noon * c).sum(-1), meanWeights, meanValue, updates, rowWeights);
     }
 
-    private static double[] ToHost(Tensor statistics) => RequireFinite(statistics.contiguous().cpu().data<double>().ToArray());
-
-    private static double[] RequireFinite(double[] values)
+    private static void RequireFinite(double[] statistics)
     {
-        foreach (double v in values)
+        foreach (double v in statistics)
             if (!double.IsFinite(v))
                 throw new NonFiniteTrainingException($"A PAMA statistic is {v} (advantages overflowed); the update was refused and no parameter changed.");
-        return values;
     }
 }
