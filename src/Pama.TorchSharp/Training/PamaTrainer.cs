@@ -27,8 +27,9 @@ namespace Pama.TorchSharp.Training;
 /// <see cref="PamaTrainerOptions.PpoEpochs"/> × <see cref="PamaTrainerOptions.MiniBatches"/> updates.</para>
 /// <para>PAMA forms <c>Σ_i c_i max(A'^i, 0)</c> with <c>c</c> from Theorem 1 on the statistics
 /// <c>a_i = mean_t max(A'^i_t, 0) 1[u_t ≤ 1+ε]</c>; when <c>s* = 0</c> the policy optimizer is not stepped
-/// (the value heads still are). The value heads read the hidden states detached, so only the policy loss
-/// moves the policy.</para>
+/// (the value heads still are). By default the value heads read the hidden states detached, so only the policy loss
+/// moves the policy (see <see cref="PamaTrainerOptions.Critic"/> for TRL's shared critic, and
+/// <see cref="PamaTrainerOptions.AdvantageWhitening"/> for TRL's whitened advantages).</para>
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
 /// <para>All tensors follow the policy's device and the floating type of its trainable parameters, at least float32 (a bf16 / fp16
@@ -287,6 +288,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         Tensor mask = rollout.Sequences.ResponseMask;
         var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, checkedRewards, beta);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
+        // Returns stay those of the unwhitened advantages (TRL).
+        advantages = AdvantageWhitener.Apply(Options, advantages, mask);
         UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
 
         // What the step reports and the KL controller sees are over the whole batch (all ranks of a data-parallel run):

@@ -21,6 +21,8 @@ public sealed class OptionsTests
         Assert.Equal(0.95, options.Lambda);
         Assert.Equal(1e-5, options.LearningRate);
         Assert.Equal(1.0, options.MaxGradNorm);
+        Assert.Equal(AdvantageWhitening.None, options.AdvantageWhitening);
+        Assert.Equal(CriticTraining.HeadsOnly, options.Critic);
         options.Validate(2);
     }
 
