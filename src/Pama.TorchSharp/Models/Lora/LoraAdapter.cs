@@ -116,6 +116,7 @@ public sealed class LoraAdapter : IDisposable
                 layers.Add(new LoraLayer(name, layer, rank, alpha, scale, options.Dropout,
                     drawn.to(type, device), zeros(outputs, rank, type, device), dropoutGenerator));
             }
+            return Attach(model, config, layers, dropoutGenerator);
         }
         catch
         {
@@ -123,7 +124,6 @@ public sealed class LoraAdapter : IDisposable
             dropoutGenerator.Dispose();
             throw;
         }
-        return Attach(model, config, layers, dropoutGenerator);
     }
 
     /// <summary>
@@ -170,16 +170,17 @@ public sealed class LoraAdapter : IDisposable
                 var (inputs, outputs) = (layer.Inputs, layer.Outputs);
                 ScalarType type = AdapterType(layer.Weight.dtype);
                 Device device = layer.Weight.device;
-                Tensor a = Read(file, name, "lora_A", [rank, inputs], used);
-                Tensor b = Read(file, name, "lora_B", [outputs, rank], used);
-                layers.Add(new LoraLayer(name, layer, rank, alpha, scale, config.Dropout, a.to(type, device), b.to(type, device), dropoutGenerator));
-                a.Dispose();
-                b.Dispose();
+                Tensor a = Read(file, configPath, name, "lora_A", [rank, inputs], type, device, used);
+                Tensor b;
+                try { b = Read(file, configPath, name, "lora_B", [outputs, rank], type, device, used); }
+                catch { a.Dispose(); throw; }
+                layers.Add(new LoraLayer(name, layer, rank, alpha, scale, config.Dropout, a, b, dropoutGenerator));
             }
             string? extra = file.Entries.Keys.FirstOrDefault(k => !used.Contains(k));
             if (extra is not null)
-                throw new InvalidDataException($"{weightsPath}: tensor '{extra}' belongs to no layer the configuration targets in {model.GetType().Name}" +
+                throw new InvalidDataException($"{weightsPath}: tensor '{extra}' belongs to no layer {configPath} targets in {model.GetType().Name}" +
                                                $" (targeted: {string.Join(", ", targets.Select(t => t.Name).Take(4))}{(targets.Count > 4 ? ", ..." : "")}).");
+            return Attach(model, config, layers, dropoutGenerator);
         }
         catch
         {
@@ -187,7 +188,6 @@ public sealed class LoraAdapter : IDisposable
             dropoutGenerator.Dispose();
             throw;
         }
-        return Attach(model, config, layers, dropoutGenerator);
     }
 
     /// <summary>
@@ -262,12 +262,25 @@ public sealed class LoraAdapter : IDisposable
     private static LoraAdapter Attach(CausalLanguageModel model, PeftLoraConfig config, List<LoraLayer> layers, Generator dropoutGenerator)
     {
         var requiresGrad = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var (name, parameter) in model.named_parameters())
+        var parameters = model.named_parameters().ToList();
+        foreach (var (name, parameter) in parameters) requiresGrad[name] = parameter.requires_grad;
+        var attached = new List<LoraLayer>();
+        try
         {
-            requiresGrad[name] = parameter.requires_grad;
-            parameter.requires_grad = false;
+            foreach (var (_, parameter) in parameters) parameter.requires_grad = false;
+            foreach (LoraLayer layer in layers)
+            {
+                attached.Add(layer);
+                layer.Target.Attach(layer);
+            }
         }
-        foreach (LoraLayer layer in layers) layer.Target.Attach(layer);
+        catch
+        {
+            // Never leave a half-adapted model: unhook what was attached and restore the flags, then let the caller dispose.
+            foreach (LoraLayer layer in attached) layer.Target.Detach();
+            foreach (var (name, parameter) in parameters) parameter.requires_grad = requiresGrad[name];
+            throw;
+        }
         return new LoraAdapter(model, config, layers, requiresGrad, dropoutGenerator);
     }
 
@@ -298,19 +311,27 @@ public sealed class LoraAdapter : IDisposable
         return targets;
     }
 
-    private static Tensor Read(SafeTensorsFile file, string module, string matrix, long[] shape, HashSet<string> used)
+    // Checks one matrix completely (presence, shape, floating type, finite values in the adapter's type, so a float64 value
+    // beyond float32's range is caught too) before anything in the model changes.
+    private static Tensor Read(SafeTensorsFile file, string configPath, string module, string matrix, long[] shape,
+        ScalarType type, Device device, HashSet<string> used)
     {
         string key = Key(module, matrix);
         if (!file.Entries.TryGetValue(key, out SafeTensorEntry? entry))
             throw new InvalidDataException($"{file.Path}: tensor '{key}' for module '{module}' is missing.");
         if (!entry.Shape.SequenceEqual(shape))
             throw new InvalidDataException($"{file.Path}: tensor '{key}' of module '{module}' has shape [{string.Join(", ", entry.Shape)}], " +
-                                           $"the module needs [{string.Join(", ", shape)}] (rank {(matrix == "lora_A" ? shape[0] : shape[1])} from the configuration).");
-        Tensor value = file.Read(key);
-        if (value.is_floating_point() && !value.isfinite().all().item<bool>())
+                                           $"the module needs [{string.Join(", ", shape)}] (rank {(matrix == "lora_A" ? shape[0] : shape[1])} from {configPath}).");
+        if (!SafeTensorsFormat.TryGetType(entry.DataType, out ScalarType stored, out _)
+            || stored is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64))
+            throw new InvalidDataException($"{file.Path}: tensor '{key}' of module '{module}' is {entry.DataType}; LoRA matrices are F16, BF16, F32 or F64.");
+        Tensor value = file.Read(key, type, device);
+        bool finite;
+        using (no_grad()) using (Tensor all = value.isfinite().all()) finite = all.item<bool>();
+        if (!finite)
         {
             value.Dispose();
-            throw new InvalidDataException($"{file.Path}: tensor '{key}' of module '{module}' contains NaN or infinite values.");
+            throw new InvalidDataException($"{file.Path}: tensor '{key}' of module '{module}' contains NaN or infinite values (in {type}).");
         }
         used.Add(key);
         return value;

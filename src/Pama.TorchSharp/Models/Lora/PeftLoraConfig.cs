@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Pama.TorchSharp.IO;
 
 namespace Pama.TorchSharp.Models;
 
@@ -78,14 +79,16 @@ internal sealed record PeftLoraConfig
         UseRsLora = options.UseRsLora,
     };
 
-    /// <summary>Reads and checks <c>adapter_config.json</c>.</summary>
+    /// <summary>
+    /// Reads and checks <c>adapter_config.json</c> through <see cref="InputFile"/> (size cap, strict UTF-8, no duplicate keys);
+    /// numbers must be finite, regular expressions valid.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed, or it asks for something this library does not
     /// implement (DoRA, biases, extra saved modules, ...); the message names the file and the key.</exception>
     public static PeftLoraConfig Read(string path)
     {
-        JsonObject root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: the top level is not a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e); }
+        JsonObject root = InputFile.ReadJsonObject(path, InputFile.MaxConfigBytes, "PEFT adapter config file");
 
         string peftType = String(root, "peft_type", path) ?? throw new InvalidDataException($"{path}: key 'peft_type' is missing.");
         if (peftType != "LORA") throw new InvalidDataException($"{path}: key 'peft_type' is '{peftType}'; only LORA adapters are supported.");
@@ -185,8 +188,28 @@ internal sealed record PeftLoraConfig
     private static double? Number(JsonObject root, string key, string path)
     {
         if (!root.TryGetPropertyValue(key, out JsonNode? node) || node is null) return null;
-        return node.GetValueKind() == JsonValueKind.Number ? node.GetValue<double>()
+        return node.GetValueKind() == JsonValueKind.Number ? FiniteNumber(node, key, path)
             : throw new InvalidDataException($"{path}: key '{key}' must be a number, got {node.ToJsonString()}.");
+    }
+
+    // A JSON number too large for a double (1e999) reads as infinity or fails to read; either way the file is refused.
+    private static double FiniteNumber(JsonNode node, string key, string path)
+    {
+        double value;
+        try { value = node.GetValue<double>(); }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: key '{key}' holds {node.ToJsonString()}, not a finite number.", e);
+        }
+        return double.IsFinite(value) ? value : throw new InvalidDataException($"{path}: key '{key}' holds {node.ToJsonString()}, not a finite number.");
+    }
+
+    // The pattern as it is used (anchored, optionally after a dot boundary) must compile; otherwise the first match would throw.
+    private static void RequireRegex(string pattern, string wrapped, string key, string path)
+    {
+        // Alone too: "a)|(b" compiles once wrapped but is no regular expression (Python's re refuses it as PEFT reads it).
+        try { _ = new Regex(pattern); _ = new Regex(wrapped); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: key '{key}' holds '{pattern}', not a valid regular expression: {e.Message}", e); }
     }
 
     private static bool Bool(JsonObject root, string key, string path)
@@ -217,8 +240,7 @@ internal sealed record PeftLoraConfig
             // PEFT expands the shorthand "all-linear" when it builds the model and saves the expanded list.
             if (pattern == "all-linear")
                 throw new InvalidDataException($"{path}: key '{key}' is \"all-linear\"; list the module names (PEFT writes them when it saves an adapter).");
-            try { _ = new Regex(pattern); }
-            catch (ArgumentException e) { throw new InvalidDataException($"{path}: key '{key}' is not a valid regular expression: {e.Message}", e); }
+            RequireRegex(pattern, $"^(?:{pattern})$", key, path);
             return (null, pattern);
         }
         throw new InvalidDataException($"{path}: key '{key}' must be a list of names or a regular expression, got {node.ToJsonString()}.");
@@ -231,9 +253,11 @@ internal sealed record PeftLoraConfig
         if (node is not JsonObject patterns) throw new InvalidDataException($"{path}: key '{key}' must be an object, got {node.ToJsonString()}.");
         foreach (var (pattern, value) in patterns)
         {
-            if (value?.GetValueKind() != JsonValueKind.Number || !valid(value.GetValue<double>()))
+            RequireRegex(pattern, $"^(.*\\.)?(?:{pattern})$", key, path);
+            double? number = value?.GetValueKind() == JsonValueKind.Number ? FiniteNumber(value, $"{key}.{pattern}", path) : null;
+            if (number is not { } valueOk || !valid(valueOk))
                 throw new InvalidDataException($"{path}: key '{key}' has an invalid value for '{pattern}': {value?.ToJsonString() ?? "null"}.");
-            result[pattern] = convert(value.GetValue<double>());
+            result[pattern] = convert(valueOk);
         }
         return result;
     }
