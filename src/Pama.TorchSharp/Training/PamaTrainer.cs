@@ -48,6 +48,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private readonly PpoUpdater _updater;
     private readonly Device _device;
     private readonly ScalarType _dtype;
+    private readonly int _maxNewTokens;
+    private bool _valueHeadsCalibrated;
+    private int _consecutiveStationaryUpdates;
+    private bool _stallWarned;
 
     /// <summary>Creates a trainer. The policy is trained in place; the reference is frozen.</summary>
     /// <param name="policy">Model to fine-tune (its trainable parameters are those with <c>requires_grad</c>).</param>
@@ -106,7 +110,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         };
         _tokenizer = tokenizer;
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
+        CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
+        _maxNewTokens = sampling.MaxNewTokens;
         _rollout = new Rollout<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, method, options);
     }
@@ -117,8 +123,17 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <summary>Names of the objectives, in order.</summary>
     public IReadOnlyList<string> ObjectiveNames { get; }
 
-    /// <summary>The value heads (one per objective), zero-initialised, on the policy's device.</summary>
+    /// <summary>The value heads (one per objective), on the policy's device; created at zero, biases set at the first step
+    /// by <see cref="PamaTrainerOptions.ValueHeadInitialization"/>.</summary>
     public ValueHeads ValueHeads { get; }
+
+    /// <summary>
+    /// Raised once per trainer when PAMA has left the policy unchanged (<c>s* = 0</c>) for
+    /// <see cref="PamaTrainerOptions.StallWarningUpdates"/> consecutive updates; the message names the objectives without
+    /// positive advantages and what to try. Without a handler the message goes to <see cref="Trace.TraceWarning(string)"/>
+    /// (the library never writes to the console itself).
+    /// </summary>
+    public event Action<string>? Warning;
 
     /// <summary>Number of completed steps.</summary>
     public long StepCount { get; private set; }
@@ -164,7 +179,14 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     {
         if (promptIds.Length == 0) throw new ArgumentException("At least one prompt is required.", "prompts");
         for (int p = 0; p < promptIds.Length; p++)
+        {
             if (promptIds[p].Length == 0) throw new ArgumentException($"Prompt {p} has no tokens.", "prompts");
+            if (promptIds[p].Length + _maxNewTokens > _policy.ContextLength)
+                throw new ArgumentException(
+                    $"Prompt {p} has {promptIds[p].Length} tokens; with Generation.MaxNewTokens = {_maxNewTokens} that exceeds the model's " +
+                    $"context length {_policy.ContextLength}. Shorten the prompt to at most {_policy.ContextLength - _maxNewTokens} tokens " +
+                    "or lower PamaTrainerOptions.Generation.MaxNewTokens.", "prompts");
+        }
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         _policy.eval();
@@ -175,8 +197,15 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         Tensor mask = rollout.Sequences.ResponseMask;
         Tensor rewardTensor = tensor(rewards, [rollout.Sequences.Count, _objectives.Count], _dtype, _device);
         var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, rewardTensor, beta);
+        if (!_valueHeadsCalibrated && Options.ValueHeadInitialization == ValueHeadInitialization.FirstBatchMeanReturn
+            && Options.AdvantageEstimator == AdvantageEstimator.Gae)
+            rollout = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
         UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
+        _valueHeadsCalibrated = true;
+        IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
+            s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];
+        WarnIfStalled(stationary, summary.Updates);
 
         double meanKl = kl.sum(1).mean().to(ScalarType.Float64).item<double>();
         _kl.Update(meanKl, (int)rollout.Sequences.Count);
@@ -184,7 +213,42 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         return new StepMetrics(
             StepCount, MeanRewards(rewards), summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
+            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
+        { StationaryDetails = stationary };
+    }
+
+    /// <summary>Counts consecutive stationary updates across steps and raises <see cref="Warning"/> once when they reach the threshold.</summary>
+    private void WarnIfStalled(IReadOnlyList<StationaryUpdate> stationary, int updates)
+    {
+        var numbers = stationary.Select(s => s.Update).ToHashSet();
+        for (int u = 1; u <= updates; u++)
+            _consecutiveStationaryUpdates = numbers.Contains(u) ? _consecutiveStationaryUpdates + 1 : 0;
+        if (_stallWarned || _consecutiveStationaryUpdates < Options.StallWarningUpdates || stationary.Count == 0) return;
+        _stallWarned = true;
+        string message =
+            $"PAMA left the policy unchanged for {_consecutiveStationaryUpdates} consecutive updates (s* = 0; last: {stationary[^1].Cause}). " +
+            "s* = 0 means some objective had no positive advantage on an unclipped token: every sampled response scored at or below " +
+            "that objective's value estimate, so PAMA finds no direction that improves it without hurting it and does not step the policy. " +
+            "Check that the objective's reward varies across responses (a constant or saturated reward gives no signal), keep the default " +
+            "ValueHeadInitialization (FirstBatchMeanReturn) and a value learning rate that lets the heads follow the rewards, or rescale the " +
+            "reward. StepMetrics.StationaryDetails lists each stationary update. This warning is given once.";
+        if (Warning is { } handler) handler(message);
+        else Trace.TraceWarning(message);
+    }
+
+    /// <summary>Checks the settings that depend on the models, so a mismatch fails here rather than at the first step.</summary>
+    private static void CheckAgainstModels(TModel policy, TModel reference, SamplingOptions sampling)
+    {
+        if (sampling.MaxNewTokens >= policy.ContextLength)
+            throw new ArgumentException(
+                $"Generation.MaxNewTokens is {sampling.MaxNewTokens} but the model's context length is {policy.ContextLength}, which leaves no room " +
+                $"for a prompt. Set PamaTrainerOptions.Generation.MaxNewTokens below {policy.ContextLength} (prompt tokens + MaxNewTokens must fit the context).",
+                "Generation.MaxNewTokens");
+        if (reference.VocabularySize != policy.VocabularySize || reference.ContextLength != policy.ContextLength)
+            throw new ArgumentException(
+                $"The reference model (vocabulary {reference.VocabularySize}, context {reference.ContextLength}) does not match the policy " +
+                $"(vocabulary {policy.VocabularySize}, context {policy.ContextLength}); use a copy of the initial policy, e.g. policy.Clone().",
+                nameof(reference));
     }
 
     /// <summary>
@@ -208,6 +272,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, _objectives.Count, Options.Method, Parts());
         StepCount = header.StepCount;
+        // Heads saved after a step have been calibrated and trained; a checkpoint of step 0 has not.
+        _valueHeadsCalibrated = header.StepCount > 0;
         _kl.Coefficient = header.KlCoefficient;
     }
 

@@ -18,12 +18,23 @@ internal sealed class MgdaUbMethod : IMultiObjectiveMethod
     public CombinedAdvantage Combine(MethodInput input)
     {
         int n = input.ObjectiveCount;
+        bool[] flat = FlatObjectives.Find(input.Advantages, input.Mask);
+        int[] active = FlatObjectives.Active(flat);
         double[,] gramian = Gramian(input);
+        // A flat objective's gradient is exactly zero, so its Gramian row would make the zero vector the min-norm
+        // point; the weights are solved over the other objectives (FlatObjectives).
+        var activeGramian = new double[active.Length, active.Length];
+        for (int r = 0; r < active.Length; r++)
+            for (int c2 = 0; c2 < active.Length; c2++) activeGramian[r, c2] = gramian[active[r], active[c2]];
+        var activeWeights = new double[active.Length];
+        MgdaWeighting.Solve(Matrix<double>.Build.DenseOfArray(activeGramian), activeWeights);
         var weights = new double[n];
-        MgdaWeighting.Solve(Matrix<double>.Build.DenseOfArray(gramian), weights);
+        for (int k = 0; k < active.Length; k++) weights[active[k]] = activeWeights[k];
+        int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];
         using var noGrad = no_grad();
         Tensor c = tensor(weights, dtype: input.Advantages.dtype, device: input.Advantages.device);
-        return new CombinedAdvantage((input.Advantages * c).sum(-1), weights, double.NaN, UpdatesPolicy: true);
+        return new CombinedAdvantage((input.Advantages * c).sum(-1), weights, double.NaN, UpdatesPolicy: true,
+            Flat: flatIndices.Length == 0 ? null : flatIndices);
     }
 
     /// <summary>The Gramian of the per-objective loss gradients with respect to the last hidden states, float64 <c>[n, n]</c>.</summary>

@@ -8,7 +8,8 @@ namespace Pama.TorchSharp.Training.Methods;
 /// policy; Theorem 1 (<see cref="PamaSolver"/>) gives <c>s* = min_c (Σ c_i a_i)²</c>'s root and the weights
 /// <c>c</c> in O(n); the advantage is <c>Σ_i c_i A^i_t</c>. The Noon loss is linear in the advantage, so the
 /// one backward that follows equals <c>Σ_i c_i ∇L^i</c>. When <c>s* = 0</c> the batch is Pareto
-/// stationary and the policy is left untouched.
+/// stationary and the policy is left untouched. Objectives with a zero advantage on every token
+/// (<see cref="FlatObjectives"/>) get weight 0 and Theorem 1 is solved over the others.
 /// </summary>
 /// <remarks>
 /// <see cref="WeightingGranularity.Sequence"/> and <see cref="WeightingGranularity.Token"/> are our
@@ -22,38 +23,54 @@ internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjec
     {
         using var noGrad = no_grad();
         int n = input.ObjectiveCount;
+        bool[] flat = FlatObjectives.Find(input.Advantages, input.Mask);
+        int[] active = FlatObjectives.Active(flat);
         Tensor noon = NoonStatistics.Clip(input.Advantages);
         Tensor tokenStatistics = NoonStatistics.PerToken(noon, input.Ratio(), input.Mask, input.ClipEpsilon);
-        return granularity switch
+        CombinedAdvantage combined = granularity switch
         {
-            WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatch(tokenStatistics, input.Mask), n),
+            WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatch(tokenStatistics, input.Mask), n, active),
             WeightingGranularity.Sequence => PerRow(noon, NoonStatistics.PerSequence(tokenStatistics, input.Mask),
-                input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n),
+                input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n, active),
             WeightingGranularity.Token => PerRow(noon, tokenStatistics.reshape(-1, n),
-                input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n),
+                input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n, active),
             _ => throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "Unknown granularity."),
         };
+        int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];
+        return combined with { Flat = flatIndices.Length == 0 ? null : flatIndices };
     }
 
-    private static CombinedAdvantage PerBatch(Tensor noon, Tensor statistics, int n)
+    private static CombinedAdvantage PerBatch(Tensor noon, Tensor statistics, int n, int[] active)
     {
-        double[] a = ToHost(statistics);
+        double[] all = ToHost(statistics);
+        double[] a = [.. active.Select(i => all[i])];
+        var activeWeights = new double[a.Length];
+        double optimalValue = PamaSolver.Solve(a, activeWeights);
         var weights = new double[n];
-        double optimalValue = PamaSolver.Solve(a, weights);
+        for (int k = 0; k < active.Length; k++) weights[active[k]] = activeWeights[k];
         Tensor c = tensor(weights, dtype: noon.dtype, device: noon.device);
-        return new CombinedAdvantage((noon * c).sum(-1), weights, optimalValue, UpdatesPolicy: optimalValue != 0.0);
+        bool updates = optimalValue != 0.0;
+        return new CombinedAdvantage((noon * c).sum(-1), weights, optimalValue, updates,
+            WithoutPositiveAdvantage: updates ? null : [.. active.Where(i => all[i] == 0.0)]);
     }
 
-    private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n)
+    private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n, int[] active)
     {
-        double[] a = ToHost(rowStatistics);
+        double[] all = ToHost(rowStatistics);
         bool[] real = realRows.cpu().data<bool>().ToArray();
-        int rows = real.Length;
+        int rows = real.Length, k = active.Length;
+        var a = new double[rows * k];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < k; j++) a[r * k + j] = all[r * n + active[j]];
         var values = new double[rows];
+        var activeWeights = new double[rows * k];
+        PamaSolver.SolveBatch(a, k, values, activeWeights);
         var rowWeights = new double[rows * n];
-        PamaSolver.SolveBatch(a, n, values, rowWeights);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < k; j++) rowWeights[r * n + active[j]] = activeWeights[r * k + j];
 
         var meanWeights = new double[n];
+        var statisticSums = new double[n];
         double meanValue = 0;
         int realCount = 0;
         bool updates = false;
@@ -63,7 +80,11 @@ internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjec
             realCount++;
             meanValue += values[r];
             updates |= values[r] != 0.0;
-            for (int i = 0; i < n; i++) meanWeights[i] += rowWeights[r * n + i];
+            for (int i = 0; i < n; i++)
+            {
+                meanWeights[i] += rowWeights[r * n + i];
+                statisticSums[i] += all[r * n + i];
+            }
         }
         if (realCount > 0)
         {
@@ -71,7 +92,9 @@ internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjec
             for (int i = 0; i < n; i++) meanWeights[i] /= realCount;
         }
         Tensor c = tensor(rowWeights, dtype: noon.dtype, device: noon.device).reshape(weightShape);
-        return new CombinedAdvantage((noon * c).sum(-1), meanWeights, meanValue, updates, rowWeights);
+        // When no row moves, name the objectives that had no positive unclipped advantage in any row.
+        return new CombinedAdvantage((noon * c).sum(-1), meanWeights, meanValue, updates, rowWeights,
+            WithoutPositiveAdvantage: updates ? null : [.. active.Where(i => statisticSums[i] == 0.0)]);
     }
 
     private static double[] ToHost(Tensor statistics)

@@ -1,0 +1,55 @@
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Training;
+
+/// <summary>
+/// <see cref="ValueHeadInitialization.FirstBatchMeanReturn"/>: sets each head's bias to its objective's mean return on
+/// the first batch and shifts the rollout's values accordingly, before the first advantages are estimated.
+/// </summary>
+/// <remarks>
+/// Why: GAE with a zero critic gives <c>A'^i_t = Σ_k (γλ)^(k−t) r^i_k</c>, the rewards themselves rather than an
+/// advantage. For an objective whose rewards are all negative (a penalty, a harmlessness logit below zero) every
+/// advantage is then ≤ 0, Noon clipping leaves nothing, its statistic is 0 and Theorem 1 returns <c>s* = 0</c>: the
+/// policy does not move until the head has learned the offset, which at a small value learning rate takes a very long
+/// time. A critic whose constant part is the batch mean makes the advantages centred from the first update on. The
+/// value is a function of the rewards only (no random draw), the same for every method.
+/// </remarks>
+internal static class ValueHeadCalibration
+{
+    /// <summary>
+    /// Mean over response tokens of the return-to-go <c>G^i_t = Σ_{k≥t} γ^(k−t) r^i_k</c> of each objective <c>[n]</c>,
+    /// accumulated in float64 (so a constant reward gives back exactly that reward).
+    /// </summary>
+    /// <param name="tokenRewards">Per-token rewards <c>[B, T, n]</c> (zero on padding).</param>
+    /// <param name="mask">Response mask <c>[B, T]</c>.</param>
+    /// <param name="gamma">Discount γ.</param>
+    public static Tensor MeanReturns(Tensor tokenRewards, Tensor mask, double gamma)
+    {
+        using var noGrad = no_grad();
+        Tensor rewards = tokenRewards.to(ScalarType.Float64);
+        Tensor tokenMask = mask.to(ScalarType.Float64).unsqueeze(-1);
+        long length = rewards.shape[1];
+        Tensor running = zeros_like(rewards.select(1, 0));
+        Tensor total = zeros_like(running.select(0, 0));
+        for (long t = length - 1; t >= 0; t--)
+        {
+            running = (rewards.select(1, t) + gamma * running) * tokenMask.select(1, t);
+            total = total + running.sum([0L]);
+        }
+        return total / tokenMask.sum().clamp_min(1.0);
+    }
+
+    /// <summary>
+    /// Sets the heads' biases to <see cref="MeanReturns"/> and returns the rollout with its values shifted by the same
+    /// amount (the values the calibrated heads give, without another forward pass: the heads are affine).
+    /// </summary>
+    public static RolloutBatch Apply(ValueHeads heads, RolloutBatch rollout, Tensor tokenRewards, double gamma)
+    {
+        using var noGrad = no_grad();
+        Tensor mask = rollout.Sequences.ResponseMask;
+        Tensor target = MeanReturns(tokenRewards, mask, gamma);
+        Tensor shift = heads.SetBias(target);
+        Tensor values = (rollout.Values + shift) * mask.unsqueeze(-1).to(rollout.Values.dtype);
+        return rollout with { Values = values };
+    }
+}
