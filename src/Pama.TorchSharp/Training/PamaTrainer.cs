@@ -197,11 +197,22 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         Tensor mask = rollout.Sequences.ResponseMask;
         Tensor rewardTensor = tensor(rewards, [rollout.Sequences.Count, _objectives.Count], _dtype, _device);
         var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, rewardTensor, beta);
+        Tensor? uncalibratedBias = null;
         if (!_valueHeadsCalibrated && Options.ValueHeadInitialization == ValueHeadInitialization.FirstBatchMeanReturn
             && Options.AdvantageEstimator == AdvantageEstimator.Gae)
-            rollout = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma);
+            (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
-        UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
+        UpdateSummary summary;
+        try
+        {
+            summary = _updater.Run(rollout, advantages, returns, _generator);
+        }
+        catch (NonFiniteTrainingException) when (uncalibratedBias is not null)
+        {
+            // The calibration is part of the first step: a refused step leaves the heads as they were (it runs again next step).
+            ValueHeads.SetBias(uncalibratedBias);
+            throw;
+        }
         _valueHeadsCalibrated = true;
         IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
             s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];

@@ -41,15 +41,24 @@ internal static class ValueHeadCalibration
 
     /// <summary>
     /// Sets the heads' biases to <see cref="MeanReturns"/> and returns the rollout with its values shifted by the same
-    /// amount (the values the calibrated heads give, without another forward pass: the heads are affine).
+    /// amount (the values the calibrated heads give, without another forward pass: the heads are affine), and the
+    /// previous biases, so that a step that fails later can put them back.
     /// </summary>
-    public static RolloutBatch Apply(ValueHeads heads, RolloutBatch rollout, Tensor tokenRewards, double gamma)
+    /// <exception cref="NonFiniteTrainingException">A mean return is not finite (the rewards overflow); nothing changed.</exception>
+    public static (RolloutBatch Rollout, Tensor PreviousBias) Apply(ValueHeads heads, RolloutBatch rollout, Tensor tokenRewards, double gamma,
+        IReadOnlyList<string> objectiveNames)
     {
         using var noGrad = no_grad();
         Tensor mask = rollout.Sequences.ResponseMask;
         Tensor target = MeanReturns(tokenRewards, mask, gamma);
+        double[] host = target.cpu().data<double>().ToArray();
+        for (int i = 0; i < host.Length; i++)
+            if (!double.IsFinite(host[i]) || !double.IsFinite((double)(float)host[i]))
+                throw new NonFiniteTrainingException(
+                    $"The mean return of objective '{objectiveNames[i]}' on the first batch is {host[i]}, too large for the value heads; no parameter changed.");
+        Tensor previous = heads.Bias.detach().clone();
         Tensor shift = heads.SetBias(target);
         Tensor values = (rollout.Values + shift) * mask.unsqueeze(-1).to(rollout.Values.dtype);
-        return rollout with { Values = values };
+        return (rollout with { Values = values }, previous);
     }
 }

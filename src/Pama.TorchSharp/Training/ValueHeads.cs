@@ -40,6 +40,9 @@ public sealed class ValueHeads : nn.Module<Tensor, Tensor>
     /// <summary>Number of heads (objectives).</summary>
     public int ObjectiveCount { get; }
 
+    /// <summary>The biases <c>[n]</c> (the parameter itself).</summary>
+    internal Parameter Bias => bias;
+
     /// <summary>
     /// Sets the biases to <paramref name="values"/> <c>[n]</c> (converted to the heads' type and device) and returns the
     /// change <c>new − old</c> in the heads' type. Not differentiable; the optimizer state is unaffected.

@@ -37,6 +37,7 @@ internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjec
             _ => throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "Unknown granularity."),
         };
         int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];
+        if (flatIndices.Length == n) return combined with { Flat = flatIndices, WithoutPositiveAdvantage = [] };   // no signal at all
         return combined with { Flat = flatIndices.Length == 0 ? null : flatIndices };
     }
 
