@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using static TorchSharp.torch;
 
 namespace Pama.Benchmarks;
@@ -17,7 +18,7 @@ namespace Pama.Benchmarks;
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 40)]
 public class TrainingStepPairedBenchmarks
 {
-    private static readonly StepCase[] Compared = [.. StepCase.All.Where(c => c.Method == TrainingMethod.Pama)];
+    private static readonly StepCase[] Compared = [.. StepCase.All.Where(c => c.Method is PamaMethod)];
 
     private PamaTrainer<Gpt2Model>[] _trainers = [];
     private readonly List<double>[] _wall = [.. Compared.Select(_ => new List<double>())];

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 
 namespace Pama.Benchmarks;
@@ -44,24 +45,24 @@ public static class TrainingStepSetup
 
 /// <summary>A benchmark configuration: a method and a number of objectives.</summary>
 /// <param name="Name">Display name.</param>
-/// <param name="Method">Training method.</param>
+/// <param name="Method">Multi-objective method.</param>
 /// <param name="Objectives">Number of objectives.</param>
-public sealed record StepCase(string Name, TrainingMethod Method, int Objectives)
+public sealed record StepCase(string Name, IMultiObjectiveMethod Method, int Objectives)
 {
     /// <summary>Single-objective Noon PPO (PAMA with one objective).</summary>
-    public static readonly StepCase NoonPpo = new("Noon PPO n=1", TrainingMethod.Pama, 1);
+    public static readonly StepCase NoonPpo = new("Noon PPO n=1", new PamaMethod(), 1);
 
     /// <summary>Single-objective Noon PPO, PAMA at n = 2, 4, 8, MORLHF and MGDA-UB at n = 2 and 8.</summary>
     public static readonly StepCase[] All =
     [
         NoonPpo,
-        new("PAMA n=2", TrainingMethod.Pama, 2),
-        new("PAMA n=4", TrainingMethod.Pama, 4),
-        new("PAMA n=8", TrainingMethod.Pama, 8),
-        new("MORLHF n=2", TrainingMethod.Morlhf, 2),
-        new("MORLHF n=8", TrainingMethod.Morlhf, 8),
-        new("MGDA-UB n=2", TrainingMethod.MgdaUb, 2),
-        new("MGDA-UB n=8", TrainingMethod.MgdaUb, 8),
+        new("PAMA n=2", new PamaMethod(), 2),
+        new("PAMA n=4", new PamaMethod(), 4),
+        new("PAMA n=8", new PamaMethod(), 8),
+        new("MORLHF n=2", new MorlhfMethod(), 2),
+        new("MORLHF n=8", new MorlhfMethod(), 8),
+        new("MGDA-UB n=2", new MgdaUbMethod(), 2),
+        new("MGDA-UB n=8", new MgdaUbMethod(), 8),
     ];
 
     /// <inheritdoc />

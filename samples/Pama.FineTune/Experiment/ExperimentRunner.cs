@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using System.Diagnostics;
 using System.Globalization;
 using Pama.FineTune.Cli;
@@ -79,7 +80,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
 
         Func<string, string, double>[] rewards = options.Objectives.Select(o => BuiltInObjectives.Reward(o, classifier)).ToArray();
-        IRewardObjective[] objectives = options.Objectives.Select((o, i) => (IRewardObjective)new TextObjective(o, tokenizer, rewards[i])).ToArray();
+        IRewardObjective[] objectives = options.Objectives.Select((o, i) => RewardObjective.FromText(o, rewards[i])).ToArray();
         var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
         string fingerprint = RunFingerprint.Of(options, budget);
         progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +

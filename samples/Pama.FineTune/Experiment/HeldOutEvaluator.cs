@@ -1,4 +1,5 @@
 using Pama.FineTune.Rewards;
+using Pama.TorchSharp.Training.Rewards;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using TorchSharp;
@@ -48,7 +49,7 @@ public sealed class HeldOutEvaluator(
             for (int row = 0; row < ids.Length; row++)
             {
                 int[] response = Array.ConvertAll(flat.AsSpan(row * width, width).ToArray(), id => (int)id);
-                responses.Add(TextObjective.ResponseText(tokenizer, response));
+                responses.Add(ResponseText.Decode(tokenizer, response));
             }
         }
 

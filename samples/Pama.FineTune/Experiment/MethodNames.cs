@@ -1,28 +1,23 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 
 namespace Pama.FineTune.Experiment;
 
-/// <summary>The command line's method keys and their library methods and display titles.</summary>
+/// <summary>The command line's method keys and the library methods they stand for; titles are the methods' own names.</summary>
 public static class MethodNames
 {
-    /// <summary>The library method for a key (<c>pama</c>, <c>morlhf</c>, <c>mgda-ub</c>).</summary>
+    /// <summary>The library method for a key (<c>pama</c>, <c>morlhf</c>, <c>mgda-ub</c>); the granularity key is read by PAMA only.</summary>
     /// <exception cref="ArgumentException">Unknown key.</exception>
-    public static TrainingMethod ToMethod(string key) => key switch
+    public static IMultiObjectiveMethod ToMethod(string key, string granularity = "batch") => key switch
     {
-        "pama" => TrainingMethod.Pama,
-        "morlhf" => TrainingMethod.Morlhf,
-        "mgda-ub" => TrainingMethod.MgdaUb,
+        "pama" => new PamaMethod(ToGranularity(granularity)),
+        "morlhf" => new MorlhfMethod(),
+        "mgda-ub" => new MgdaUbMethod(),
         _ => throw new ArgumentException($"Unknown method '{key}'; use pama, morlhf or mgda-ub.", nameof(key)),
     };
 
-    /// <summary>The title used in tables, plots and samples: PAMA, MORLHF, MGDA-UB.</summary>
-    public static string Title(string key) => key switch
-    {
-        "pama" => "PAMA",
-        "morlhf" => "MORLHF",
-        "mgda-ub" => "MGDA-UB",
-        _ => key,
-    };
+    /// <summary>The title used in tables, plots and samples: the library method's <see cref="IMultiObjectiveMethod.Name"/> (PAMA, MORLHF, MGDA-UB).</summary>
+    public static string Title(string key) => ToMethod(key).Name;
 
     /// <summary>The library granularity for a key (<c>batch</c>, <c>sequence</c>, <c>token</c>).</summary>
     /// <exception cref="ArgumentException">Unknown key.</exception>

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using System.Text.Json;
 
 namespace Pama.FineTune.Experiment;
@@ -37,5 +38,5 @@ public sealed record RunRecord(string Method, int Seed, int Steps, string Settin
 
     /// <summary>Writes the record atomically.</summary>
     public void Write(string path) =>
-        Reporting.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
 }

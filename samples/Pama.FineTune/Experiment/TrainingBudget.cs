@@ -40,8 +40,7 @@ public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, doubl
     /// <summary>Trainer options for one run; everything but the method, granularity and seed is the shared budget.</summary>
     public PamaTrainerOptions TrainerOptions(string method, string granularity, int seed, int endOfTextId) => new()
     {
-        Method = MethodNames.ToMethod(method),
-        Granularity = MethodNames.ToGranularity(granularity),
+        Method = MethodNames.ToMethod(method, granularity),
         LearningRate = LearningRate,
         ValueLearningRate = ValueLearningRate,
         PpoEpochs = PpoEpochs,

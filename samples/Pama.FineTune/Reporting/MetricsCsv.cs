@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using System.Globalization;
 using System.Text;
 

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.IO;
 using Pama.FineTune.Experiment;
 using ScottPlot;
 
@@ -44,7 +45,9 @@ public static class RewardPlot
             plot.ShowLegend(Alignment.LowerRight);
         }
 
-        AtomicFile.Write(path, temporary => figure.SavePng(temporary, 520 * Math.Max(1, objectives.Count), 450));
+        using ScottPlot.Image image = figure.Render(520 * Math.Max(1, objectives.Count), 450);
+        byte[] png = image.GetImageBytes(ImageFormat.Png);
+        AtomicFile.Write(path, stream => stream.Write(png));
     }
 
     // Mean and sample standard deviation across seeds at every step that all of the method's seeds reached.

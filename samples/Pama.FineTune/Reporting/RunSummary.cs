@@ -1,3 +1,4 @@
+using Pama.FineTune.Experiment;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -29,7 +30,7 @@ public sealed record RunSummary(
     };
 
     /// <summary>Column order of the paper's table.</summary>
-    private static readonly (string Key, string Title)[] PaperColumns = [("mgda-ub", "MGDA-UB"), ("morlhf", "MORLHF"), ("pama", "PAMA")];
+    private static readonly (string Key, string Title)[] PaperColumns = [.. new[] { "mgda-ub", "morlhf", "pama" }.Select(k => (k, MethodNames.Title(k)))];
 
     /// <summary>Aggregates per-seed held-out results. Methods keep the order of first appearance.</summary>
     public static RunSummary From(IReadOnlyList<string> objectives, IReadOnlyList<int> seeds, int steps, IEnumerable<HeldOutResult> results)

@@ -9,26 +9,44 @@ namespace Pama.TorchSharp.Generation;
 /// </summary>
 /// <remarks>
 /// <para>Each step scores the next token of every sequence, applies <see cref="SamplingOptions"/>
-/// (temperature, top-k, top-p) and draws one token per row with <c>torch.multinomial</c> from the caller's
-/// generator, or takes the arg-max when the temperature is 0. Every step draws for every row, finished or
-/// not, so the generator's state advances the same way whatever the model outputs; a seed fixes the samples,
-/// and cached and uncached decoding produce the same tokens (exactly in float64; in float32 their logits
-/// differ by rounding, so a draw within rounding of a boundary could differ).</para>
+/// (temperature, then top-k and top-p only when they are set) and draws one token per row by inverting the
+/// cumulative distribution at one uniform per row, on the logits' device and in their own floating type (float32
+/// for float16 and bfloat16); a temperature of 0 takes the arg-max. The uniforms, <c>[MaxNewTokens, B]</c>, are drawn
+/// from the caller's CPU generator once per call, before the first step, and moved to the device in one transfer,
+/// so the generator advances by the same amount whatever the model outputs and whether sequences end early; a seed
+/// fixes the samples, every row at every step has its own draw, and the generator's state (which a trainer
+/// checkpoints) is the whole of the randomness.</para>
+/// <para>The loop does not wait for the device between tokens: ended sequences are tracked on the device, and
+/// whether all have ended, and whether any logits were NaN, is read back once every
+/// <see cref="CheckInterval"/> steps and after the last. The result is trimmed to the steps before every sequence
+/// had ended, so it does not depend on when that was noticed.</para>
+/// <para>What is reproducible where: the uniforms are bit-identical on every device (they come from the CPU
+/// generator). Given the same logits, the tokens are too, except where a uniform falls within rounding of a boundary
+/// of the cumulative distribution (the softmax and running-sum kernels of CPU and CUDA may round differently).
+/// The logits themselves differ between CPU and CUDA by rounding (matrix-product kernels), so in float32 a CUDA run
+/// follows the CPU run token for token until such a boundary case, after which the sequences may diverge; in
+/// float64 this is vanishingly rare. Greedy decoding differs only at near-ties. Cached and uncached decoding give
+/// the same tokens exactly in float64; in float32 their logits differ by rounding, with the same caveat.</para>
 /// <para>Rows that produced the end token get the pad token afterwards and response mask 0. The model runs
 /// in evaluation mode under <c>no_grad</c>; its previous mode is restored afterwards.</para>
 /// </remarks>
 public static class TextGenerator
 {
+    /// <summary>Steps between the read-backs that stop early when every sequence has ended and report NaN logits.</summary>
+    public const int CheckInterval = 8;
+
     /// <summary>Samples continuations of a batch of left-padded prompts.</summary>
     /// <typeparam name="TModel">The model type.</typeparam>
     /// <param name="model">The model; its parameters' device is used for all tensors.</param>
     /// <param name="promptIds">Left-padded prompt ids, int64 <c>[B, P]</c> (see <see cref="PromptBatch.LeftPad"/>).</param>
     /// <param name="promptMask">Prompt mask <c>[B, P]</c>: zeros then ones in each row, at least one real token.</param>
     /// <param name="options">Sampling options.</param>
-    /// <param name="generator">Source of randomness, owned by the caller. TorchSharp 0.107 creates only CPU generators, so pass a CPU generator; probabilities are copied to it for the draw.</param>
+    /// <param name="generator">Source of randomness, owned by the caller: a CPU generator (TorchSharp 0.107 creates only
+    /// those). <c>[MaxNewTokens, B]</c> uniforms are drawn from it per call, also when the temperature is 0.</param>
     /// <returns>Sequences, masks and position ids, on the model's device.</returns>
     /// <exception cref="ArgumentException">Shapes disagree, a prompt row is empty or not left-padded, an option is invalid,
-    /// or prompt plus <see cref="SamplingOptions.MaxNewTokens"/> exceeds the model's context length.</exception>
+    /// the generator is not a CPU generator, or prompt plus <see cref="SamplingOptions.MaxNewTokens"/> exceeds the model's context length.</exception>
+    /// <exception cref="InvalidOperationException">The model produced NaN logits; the message names the row and step.</exception>
     public static GenerationResult Generate<TModel>(TModel model, Tensor promptIds, Tensor promptMask, SamplingOptions options, Generator generator)
         where TModel : nn.Module, ICausalLanguageModel
     {
@@ -38,6 +56,7 @@ public static class TextGenerator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
         options.Validate(model.VocabularySize);
+        RequireCpuGenerator(generator);
         if (promptIds.dim() != 2 || promptIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"promptIds must be int64 [B, P], got {promptIds.dtype} [{string.Join(", ", promptIds.shape)}].", nameof(promptIds));
         if (!promptMask.shape.SequenceEqual(promptIds.shape))
@@ -54,13 +73,15 @@ public static class TextGenerator
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            Device device = model.parameters().FirstOrDefault()?.device ?? CPU;
+            global::TorchSharp.Modules.Parameter? first = model.parameters().FirstOrDefault();
+            Device device = first?.device ?? CPU;
             Tensor mask = promptMask.to(device).ne(0).to_type(ScalarType.Int64);
             RequireLeftPadded(mask);
             Tensor ids = promptIds.to(device);
-            GenerationResult result = options.UseKeyValueCache && model.SupportsKeyValueCache
-                ? Decode(model, ids, mask, options, generator, cached: true)
-                : Decode(model, ids, mask, options, generator, cached: false);
+            // All of this call's randomness, drawn up front: one uniform in (0, 1] per step and row.
+            ScalarType computeType = InverseCdfSampler.ComputeType(first?.dtype ?? ScalarType.Float32);
+            Tensor uniforms = DrawUniforms(generator, options.MaxNewTokens, promptIds.shape[0], computeType, device);
+            GenerationResult result = Decode(model, ids, mask, options, uniforms, cached: options.UseKeyValueCache && model.SupportsKeyValueCache);
             foreach (Tensor t in new[] { result.Sequences, result.AttentionMask, result.PositionIds, result.ResponseMask, result.ResponseIds })
                 t.MoveToOuterDisposeScope();
             return result;
@@ -71,12 +92,13 @@ public static class TextGenerator
         }
     }
 
-    /// <summary>Picks one token per row from next-token logits <c>[B, V]</c>.</summary>
+    /// <summary>Picks one token per row from next-token logits <c>[B, V]</c>, drawing <c>B</c> uniforms from <paramref name="generator"/>
+    /// (exactly as one step of <see cref="Generate"/> does).</summary>
     /// <param name="logits">Next-token logits.</param>
     /// <param name="options">Temperature, top-k and top-p.</param>
-    /// <param name="generator">Source of randomness (unused when the temperature is 0).</param>
+    /// <param name="generator">CPU source of randomness (unused when the temperature is 0).</param>
     /// <returns>int64 token ids <c>[B]</c> on the logits' device.</returns>
-    /// <exception cref="ArgumentException">The logits are not <c>[B, V]</c> or an option is invalid.</exception>
+    /// <exception cref="ArgumentException">The logits are not <c>[B, V]</c>, an option is invalid, or the generator is not a CPU generator.</exception>
     /// <exception cref="InvalidOperationException">A row of logits contains NaN; the message names the row.</exception>
     public static Tensor ChooseTokens(Tensor logits, SamplingOptions options, Generator generator)
     {
@@ -84,77 +106,118 @@ public static class TextGenerator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
         options.Validate();
+        RequireCpuGenerator(generator);
         if (logits.dim() != 2)
             throw new ArgumentException($"logits must be [B, V], got [{string.Join(", ", logits.shape)}].", nameof(logits));
-        using (Tensor nanRows = logits.isnan().any(-1))
-        {
-            if (nanRows.any().item<bool>())
-            {
-                using Tensor firstRow = nanRows.to_type(ScalarType.Int64).argmax();
-                throw new InvalidOperationException($"The model produced NaN logits for batch row {firstRow.item<long>()}.");
-            }
-        }
-        if (options.Temperature == 0) return logits.argmax(-1);
 
         using var scope = NewDisposeScope();
-        // Temperature, filters and softmax in float64: the probabilities add no rounding of their own.
-        Tensor scaled = logits.to_type(ScalarType.Float64) / options.Temperature;
-        scaled = LogitsFilters.TopK(scaled, options.TopK);
-        scaled = LogitsFilters.TopP(scaled, options.TopP);
-        Tensor probabilities = scaled.softmax(-1);
-        Device target = logits.device;
-        if (probabilities.device.type != generator.device.type || probabilities.device.index != generator.device.index)
-            probabilities = probabilities.to(generator.device);
-        Tensor drawn = probabilities.multinomial(1, replacement: false, generator: generator).squeeze(-1);
-        return drawn.to(target).MoveToOuterDisposeScope();
+        Tensor? uniforms = options.Temperature == 0
+            ? null
+            : DrawUniforms(generator, 1, logits.shape[0], InverseCdfSampler.ComputeType(logits.dtype), logits.device).squeeze(0);
+        var (tokens, invalid) = InverseCdfSampler.Choose(logits, options, uniforms ?? empty(0));
+        long[] report = stack([invalid.any().to_type(ScalarType.Int64), invalid.to_type(ScalarType.Int64).argmax()]).cpu().data<long>().ToArray();
+        if (report[0] != 0) throw new InvalidOperationException($"The model produced NaN logits for batch row {report[1]}.");
+        return tokens.MoveToOuterDisposeScope();
     }
 
     private static GenerationResult Decode<TModel>(TModel model, Tensor promptIds, Tensor promptMask, SamplingOptions options,
-        Generator generator, bool cached)
+        Tensor uniforms, bool cached)
         where TModel : nn.Module, ICausalLanguageModel
     {
         long batch = promptIds.shape[0];
+        int promptLength = (int)promptIds.shape[1], maxNew = options.MaxNewTokens;
         Device device = promptIds.device;
-        int pad = options.ResolvedPadTokenId;
         using KeyValueCache? cache = cached ? model.CreateKeyValueCache() : null;
+        cache?.Reserve(promptLength + maxNew);
 
-        Tensor sequences = promptIds;
-        Tensor mask = promptMask;                       // [B, P + n]: prompt mask, then ones for generated tokens
-        Tensor positions = PromptBatch.PositionIds(mask);
+        // Everything the loop writes is allocated once, for the most steps; the result is trimmed at the end.
+        Tensor sequences = cat([promptIds, full(batch, maxNew, options.ResolvedPadTokenId, ScalarType.Int64, device)], 1);
+        Tensor mask = cat([promptMask, ones(batch, maxNew, ScalarType.Int64, device)], 1);
+        Tensor promptPositions = PromptBatch.PositionIds(promptMask);
+        Tensor lastPosition = promptPositions.narrow(1, promptLength - 1, 1);
+        Tensor positions = cat([promptPositions, lastPosition + arange(1, maxNew + 1, ScalarType.Int64, device)], 1);
+        Tensor responseMask = zeros(batch, maxNew, ScalarType.Int64, device);
         Tensor finished = zeros(batch, ScalarType.Bool, device);
-        var responseMask = new List<Tensor>();
+        Tensor invalidRows = zeros(batch, ScalarType.Bool, device);
+        Tensor invalidStep = full(batch, -1L, ScalarType.Int64, device);
+        Tensor pad = tensor(options.ResolvedPadTokenId, ScalarType.Int64, device);
+        Tensor? eos = options.EosTokenId is { } eosId ? tensor(eosId, ScalarType.Int64, device) : null;
 
-        Tensor logits = LastLogits(model.Forward(sequences, mask, positions, cache));
-        for (int step = 0; step < options.MaxNewTokens; step++)
+        int steps = maxNew;
+        Tensor logits = LastLogits(model.Forward(promptIds, promptMask, promptPositions, cache));
+        for (int step = 0; step < maxNew; step++)
         {
-            Tensor next = ChooseTokens(logits, options, generator).where(finished.logical_not(), pad);
-            responseMask.Add(finished.logical_not().to_type(ScalarType.Int64));
-            if (options.EosTokenId is { } eos) finished = finished.logical_or(next.eq(eos));
+            using var stepScope = NewDisposeScope();
+            var (sampled, invalid) = InverseCdfSampler.Choose(logits, options, uniforms.select(0, step));
+            Tensor running = finished.logical_not();
+            Tensor next = sampled.where(running, pad);
+            responseMask.select(1, step).copy_(running);
+            invalidStep.masked_fill_(invalid.logical_and(invalidRows.logical_not()), step);
+            invalidRows.logical_or_(invalid);
+            if (eos is not null) finished.logical_or_(next.eq(eos));
+            int width = promptLength + step + 1;
+            sequences.select(1, width - 1).copy_(next);
 
-            Tensor nextPosition = positions.narrow(1, positions.shape[1] - 1, 1) + 1;
-            sequences = cat([sequences, next.unsqueeze(1)], 1);
-            mask = cat([mask, ones(batch, 1, ScalarType.Int64, device)], 1);
-            positions = cat([positions, nextPosition], 1);
-            if (step == options.MaxNewTokens - 1 || finished.all().item<bool>()) break;
+            bool last = step == maxNew - 1;
+            if (last || (step + 1) % CheckInterval == 0)
+            {
+                // The one read-back every few steps: NaN seen, and whether every sequence has ended.
+                long[] state = stack([invalidRows.any().to_type(ScalarType.Int64), finished.all().to_type(ScalarType.Int64)])
+                    .cpu().data<long>().ToArray();
+                if (state[0] != 0) ThrowInvalid(invalidRows, invalidStep);
+                if (state[1] != 0 || last)
+                {
+                    steps = state[1] == 0 ? maxNew : (int)responseMask.narrow(1, 0, step + 1).any(0).sum().item<long>();
+                    break;
+                }
+            }
 
+            logits.Dispose();
             logits = cached
-                ? LastLogits(model.Forward(next.unsqueeze(1), mask, nextPosition, cache))
-                : LastLogits(model.Forward(sequences, mask, positions));
+                ? LastLogits(model.Forward(next.unsqueeze(1), mask.narrow(1, 0, width), positions.narrow(1, width - 1, 1), cache))
+                : LastLogits(model.Forward(sequences.narrow(1, 0, width), mask.narrow(1, 0, width), positions.narrow(1, 0, width)));
+            logits.MoveToOuterDisposeScope();
         }
 
-        Tensor response = stack(responseMask, 1);
+        // Trim to the steps taken before every sequence had ended (responseMask columns that are all zero).
+        int total = promptLength + steps;
+        Tensor response = responseMask.narrow(1, 0, steps).contiguous();
         Tensor attentionMask = cat([promptMask, response], 1);
-        return new GenerationResult(sequences, attentionMask, positions, response, (int)promptIds.shape[1]);
+        return new GenerationResult(sequences.narrow(1, 0, total).contiguous(), attentionMask,
+            positions.narrow(1, 0, total).contiguous(), response, promptLength);
     }
 
-    /// <summary>The logits of the last position, copied so the full <c>[B, T, V]</c> output is freed at once.</summary>
+    /// <summary><paramref name="steps"/> × <paramref name="rows"/> uniforms in (0, 1] from <paramref name="generator"/>, in one transfer to the device.</summary>
+    private static Tensor DrawUniforms(Generator generator, int steps, long rows, ScalarType type, Device device)
+    {
+        using var scope = NewDisposeScope();
+        // rand gives [0, 1); 1 − u lies in (0, 1], which the inverse-CDF rule needs (u = 0 could pick a token of probability 0).
+        Tensor u = rand([steps, rows], ScalarType.Float64, generator: generator);
+        return u.neg().add_(1.0).to(type, device).MoveToOuterDisposeScope();
+    }
+
+    private static void ThrowInvalid(Tensor invalidRows, Tensor invalidStep)
+    {
+        using var scope = NewDisposeScope();
+        long row = invalidRows.to_type(ScalarType.Int64).argmax().item<long>();
+        long step = invalidStep[row].item<long>();
+        throw new InvalidOperationException($"The model produced NaN logits for batch row {row} at generated step {step}.");
+    }
+
+    private static void RequireCpuGenerator(Generator generator)
+    {
+        if (generator.device.type != DeviceType.CPU)
+            throw new ArgumentException($"Pass a CPU generator (uniforms are drawn on the CPU and moved to the model's device), not one on {generator.device}.", nameof(generator));
+    }
+
+    /// <summary>The logits of the last position. A view when there is one position; otherwise copied, so the full
+    /// <c>[B, T, V]</c> output is freed at once.</summary>
     private static Tensor LastLogits(CausalLMOutput output)
     {
-        using (output)
-        {
-            Tensor logits = output.Logits;
-            return logits.select(1, logits.shape[1] - 1).clone();
-        }
+        output.LastHiddenState.Dispose();
+        Tensor logits = output.Logits;
+        if (logits.shape[1] == 1) return logits.squeeze(1);
+        using (logits) return logits.select(1, logits.shape[1] - 1).clone();
     }
 
     private static void RequireLeftPadded(Tensor mask)

@@ -22,7 +22,7 @@ namespace Pama.TorchSharp.Models;
 /// <para>Parameters are created on the CPU in float32; move or convert the model with <c>model.to(device)</c>
 /// and <c>model.to(ScalarType.Float64)</c>.</para>
 /// </remarks>
-public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
+public sealed class Gpt2Model : CausalLanguageModel
 {
     /// <summary>File name of the configuration in a checkpoint directory.</summary>
     public const string ConfigFileName = "config.json";
@@ -69,39 +69,35 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     public Gpt2Config Config { get; }
 
     /// <inheritdoc />
-    public int VocabularySize => Config.VocabularySize;
+    public override string ModelType => "gpt2";
 
     /// <inheritdoc />
-    public int HiddenSize => Config.HiddenSize;
+    public override int VocabularySize => Config.VocabularySize;
 
     /// <inheritdoc />
-    public int ContextLength => Config.ContextLength;
+    public override int HiddenSize => Config.HiddenSize;
 
     /// <inheritdoc />
-    public bool SupportsKeyValueCache => true;
-
-    /// <summary>Device of the model's parameters.</summary>
-    public Device Device => transformer.wte.weight.device;
-
-    /// <summary>Element type of the model's parameters.</summary>
-    public ScalarType DType => transformer.wte.weight.dtype;
+    public override int ContextLength => Config.ContextLength;
 
     /// <inheritdoc />
-    public KeyValueCache CreateKeyValueCache() => new(Config.LayerCount);
+    public override int LayerCount => Config.LayerCount;
 
-    /// <summary>Runs the model and returns only the logits <c>[B, T, V]</c> (no padding, no cache).</summary>
-    /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
-    public override Tensor forward(Tensor inputIds)
-    {
-        CausalLMOutput output = Forward(inputIds);
-        output.LastHiddenState.Dispose();
-        return output.Logits;
-    }
+    /// <summary>
+    /// Whether attention runs through libtorch's fused <c>scaled_dot_product_attention</c> (the default) rather than
+    /// the explicit <c>softmax(q kᵀ / √d + mask) v</c>. Both take the same additive mask and agree to rounding
+    /// (float64: within 1e-12, padding rows included); the explicit path is kept as the reference the tests compare
+    /// against, and it is always used while attention dropout is active in training mode, so dropout keeps drawing
+    /// from the same generator as before.
+    /// </summary>
+    internal bool FusedAttention { get; set; } = true;
+
+    private bool UsesFusedAttention => FusedAttention && !(training && Config.AttentionDropout > 0);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, or the sequence would exceed <see cref="ContextLength"/>.</exception>
-    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
@@ -118,8 +114,15 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
             throw new ArgumentException($"attentionMask must be [{batch}, {total}] (cached plus new positions), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
         if (positionIds is not null && (positionIds.dim() != 2 || positionIds.shape[0] != batch || positionIds.shape[1] != count))
             throw new ArgumentException($"positionIds must be [{batch}, {count}], got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
-        RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
-        if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+        // The range checks read values back to the host. On the CPU that costs nothing; on an accelerator it would
+        // stall every decode step, so incremental steps there (a cache that already holds positions, fed the
+        // sampler's own ids) skip it; an out-of-range id then fails inside the embedding lookup instead.
+        bool incrementalOnAccelerator = past > 0 && inputIds.device.type != DeviceType.CPU;
+        if (!incrementalOnAccelerator)
+        {
+            RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
+            if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+        }
 
         using var scope = NewDisposeScope();
         Device device = Device;
@@ -133,7 +136,11 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
         if (attentionMask is not null)
             allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, total));
 
-        Tensor hidden = transformer.Forward(ids, positions, allowed, cache, training);
+        // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
+        Tensor? bias = UsesFusedAttention
+            ? zeros(allowed.shape, DType, device).masked_fill(allowed.logical_not(), finfo(DType).min)
+            : null;
+        Tensor hidden = transformer.Forward(ids, positions, new AttentionMask(allowed, bias), cache, training);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
         Tensor logits = hidden.matmul(transformer.wte.weight.t());
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
@@ -143,19 +150,14 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     /// Creates an independent copy with the same configuration, weights, type, device and mode,
     /// e.g. a frozen reference policy next to the policy being trained.
     /// </summary>
-    public Gpt2Model Clone()
+    public override Gpt2Model Clone()
     {
         var copy = new Gpt2Model(Config);
         try
         {
             copy.to(DType);
             copy.to(Device);
-            using (no_grad())
-            {
-                var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
-                foreach ((string name, Parameter parameter) in copy.named_parameters())
-                    parameter.copy_(source[name]);
-            }
+            copy.CopyParametersFrom(this);
             copy.train(training);
             return copy;
         }
@@ -167,38 +169,29 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     /// <summary>
-    /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>.
+    /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>
+    /// or shards listed in <c>model.safetensors.index.json</c>.
     /// </summary>
     /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>.</param>
     /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type (weights are converted from the stored type); <c>null</c> means float32.</param>
     /// <returns>The model, in evaluation mode.</returns>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
-    /// <exception cref="FileNotFoundException">A required file is missing.</exception>
-    /// <exception cref="InvalidDataException">The config or weights are malformed, or a tensor is missing or has the wrong shape;
-    /// the message names the file and the tensor.</exception>
+    /// <exception cref="FileNotFoundException">A required file (config, weights, a shard) is missing.</exception>
+    /// <exception cref="InvalidDataException">The config or weights are malformed, or a tensor is missing, unexpected or has the
+    /// wrong shape; the message names the file and the tensor.</exception>
     public static Gpt2Model FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
-        string weightsPath = Path.Combine(directory, WeightsFileName);
-        if (!File.Exists(weightsPath))
-        {
-            string hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
-                ? " Only safetensors weights are read; convert pytorch_model.bin, e.g. with transformers: model.save_pretrained(dir, safe_serialization=True)."
-                : File.Exists(Path.Combine(directory, "model.safetensors.index.json"))
-                    ? " Sharded checkpoints are not supported."
-                    : "";
-            throw new FileNotFoundException($"Checkpoint directory '{directory}' has no {WeightsFileName}.{hint}", weightsPath);
-        }
-
+        using CheckpointReader reader = CheckpointReader.Open(directory);
         Gpt2Config config = Gpt2Config.FromJson(Path.Combine(directory, ConfigFileName));
         var model = new Gpt2Model(config);
         try
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
-            model.LoadWeights(weightsPath);
             if (device is not null) model.to(device);
+            model.LoadWeights(reader);
             model.eval();
             return model;
         }
@@ -219,58 +212,42 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     /// tensor, or its <c>lm_head.weight</c> differs from the token embedding; the message names the file and tensor.</exception>
     public void LoadWeights(string path)
     {
-        using SafeTensorsFile file = SafeTensorsFile.Open(path);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        using (no_grad())
-        {
-            foreach ((string name, Parameter parameter) in named_parameters())
-            {
-                string key = FindKey(file, name)
-                             ?? throw new InvalidDataException($"{path}: tensor '{name}' (or '{StripPrefix(name)}') is missing.");
-                SafeTensorEntry entry = file.Entries[key];
-                if (!entry.Shape.SequenceEqual(parameter.shape))
-                    throw new InvalidDataException(
-                        $"{path}: tensor '{key}' has shape [{string.Join(", ", entry.Shape)}], the model expects [{string.Join(", ", parameter.shape)}].");
-                using Tensor value = file.Read(key, parameter.dtype);
-                RequireFinite(value, path, key);
-                parameter.copy_(value);
-                used.Add(key);
-            }
+        using CheckpointReader reader = CheckpointReader.OpenFile(path);
+        LoadWeights(reader);
+    }
 
-            foreach (string key in file.Entries.Keys.Where(k => !used.Contains(k)))
-            {
-                string bare = StripPrefix(key);
-                if (bare == "lm_head.weight")
-                {
-                    using var scope = NewDisposeScope();
-                    Tensor head = file.Read(key, DType);
-                    Tensor embedding = transformer.wte.weight.detach().cpu();
-                    if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
-                        throw new InvalidDataException($"{path}: '{key}' differs from the token embedding; untied output layers are not supported.");
-                }
-                else if (!(bare.EndsWith(".attn.bias", StringComparison.Ordinal) || bare.EndsWith(".attn.masked_bias", StringComparison.Ordinal)))
-                {
-                    throw new InvalidDataException($"{path}: tensor '{key}' is not a GPT-2 parameter.");
-                }
-            }
+    private void LoadWeights(CheckpointReader reader)
+    {
+        reader.LoadInto(this,
+            name => reader.Contains(name) ? name : reader.Contains(StripPrefix(name)) ? StripPrefix(name) : null,
+            key => StripPrefix(key) is "lm_head.weight" || key.EndsWith(".attn.bias", StringComparison.Ordinal)
+                   || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal));
+        foreach (string key in reader.TensorNames.Where(k => StripPrefix(k) == "lm_head.weight"))
+        {
+            using var scope = NewDisposeScope();
+            Tensor head = reader.Read(key, DType);
+            Tensor embedding = transformer.wte.weight.detach().cpu();
+            if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
+                throw new InvalidDataException($"{reader.PathOf(key)}: '{key}' differs from the token embedding; untied output layers are not supported.");
         }
     }
 
     /// <summary>
-    /// Writes <c>config.json</c> and <c>model.safetensors</c> (Hugging Face names with the <c>transformer.</c>
-    /// prefix, tied <c>lm_head.weight</c> omitted) so that this class and Hugging Face <c>transformers</c> can load them.
+    /// Writes <c>config.json</c> and the weights (Hugging Face names with the <c>transformer.</c> prefix, tied
+    /// <c>lm_head.weight</c> omitted) so that this class and Hugging Face <c>transformers</c> can load them:
+    /// <c>model.safetensors</c>, or shards with <c>model.safetensors.index.json</c> above <paramref name="maxShardBytes"/>.
     /// Each file is written to a temporary file first and then renamed over the destination.
     /// </summary>
     /// <param name="directory">Destination directory; created if needed.</param>
-    public void SavePretrained(string directory)
+    /// <param name="maxShardBytes">Largest shard size in bytes.</param>
+    public override void SavePretrained(string directory, long maxShardBytes = CheckpointWriter.DefaultMaxShardBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory.CreateDirectory(directory);
         byte[] config = System.Text.Encoding.UTF8.GetBytes(Config.ToJson());
         AtomicFile.Write(Path.Combine(directory, ConfigFileName), stream => stream.Write(config));
-
-        var tensors = named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter));
-        SafeTensors.Save(Path.Combine(directory, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        var tensors = named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)).ToList();
+        CheckpointWriter.Save(directory, tensors, maxShardBytes);
     }
 
     /// <summary>Validates the configuration and the native runtime before the base constructor touches libtorch,
@@ -283,31 +260,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
         return nameof(Gpt2Model);
     }
 
-    private static string? FindKey(SafeTensorsFile file, string name)
-    {
-        if (file.Entries.ContainsKey(name)) return name;
-        string bare = StripPrefix(name);
-        return file.Entries.ContainsKey(bare) ? bare : null;
-    }
-
     private static string StripPrefix(string name) =>
         name.StartsWith(TransformerPrefix, StringComparison.Ordinal) ? name[TransformerPrefix.Length..] : name;
-
-    private static void RequireFinite(Tensor value, string path, string key)
-    {
-        if (value.is_floating_point() && !value.isfinite().all().item<bool>())
-            throw new InvalidDataException($"{path}: tensor '{key}' contains NaN or infinite values.");
-    }
-
-    private static void RequireIdsInRange(Tensor ids, int limit, string name)
-    {
-        if (ids.numel() == 0) return;
-        if (ids.is_floating_point())
-            throw new ArgumentException($"{name} must hold integer ids, got {ids.dtype}.", name);
-        long min = ids.min().item<long>(), max = ids.max().item<long>();
-        if (min < 0 || max >= limit)
-            throw new ArgumentException($"{name} must lie in [0, {limit}), got values in [{min}, {max}].", name);
-    }
 
     /// <summary>The <c>transformer</c> sub-module: embeddings, blocks and the final layer norm.</summary>
     private sealed class Transformer : nn.Module
@@ -342,11 +296,11 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
             }
         }
 
-        public Tensor Forward(Tensor ids, Tensor positions, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training)
         {
             Tensor x = wte.Forward(ids) + wpe.Forward(positions);
             x = F.dropout(x, _embeddingDropout, training);
-            foreach (Block block in h) x = block.Forward(x, allowed, cache, training);
+            foreach (Block block in h) x = block.Forward(x, mask, cache, training);
             return ln_f.forward(x);
         }
     }
@@ -378,9 +332,9 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
             mlp.c_proj.Initialize(generator, projectionStd);
         }
 
-        public Tensor Forward(Tensor x, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, AttentionMask mask, KeyValueCache? cache, bool training)
         {
-            x = x + F.dropout(attn.Forward(ln_1.forward(x), allowed, cache, training), _residualDropout, training);
+            x = x + F.dropout(attn.Forward(ln_1.forward(x), mask, cache, training), _residualDropout, training);
             return x + F.dropout(mlp.Forward(ln_2.forward(x)), _residualDropout, training);
         }
     }
@@ -406,24 +360,37 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor x, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, AttentionMask mask, KeyValueCache? cache, bool training)
         {
             long batch = x.shape[0], count = x.shape[1], width = x.shape[2];
             Tensor[] qkv = c_attn.Forward(x).split(width, 2);
             Tensor query = SplitHeads(qkv[0]), key = SplitHeads(qkv[1]), value = SplitHeads(qkv[2]);
             if (cache is not null) (key, value) = cache.Append(_layer, key, value);
 
-            Tensor scores = query.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headSize);
-            // The most negative finite value rather than -inf: a row with no allowed key (a padding
-            // query) then gets uniform weights instead of NaN, and its output is never used.
-            scores = scores.masked_fill(allowed.logical_not(), finfo(scores.dtype).min);
-            Tensor weights = F.dropout(F.softmax(scores, -1), _attentionDropout, training);
-            Tensor merged = weights.matmul(value).transpose(1, 2).reshape(batch, count, width);
+            Tensor attended;
+            if (mask.Bias is { } bias)
+            {
+                attended = F.scaled_dot_product_attention(query, key, value, bias);
+            }
+            else
+            {
+                Tensor scores = query.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headSize);
+                // The most negative finite value rather than -inf: a row with no allowed key (a padding
+                // query) then gets uniform weights instead of NaN, and its output is never used.
+                scores = scores.masked_fill(mask.Allowed.logical_not(), finfo(scores.dtype).min);
+                Tensor weights = F.dropout(F.softmax(scores, -1), _attentionDropout, training);
+                attended = weights.matmul(value);
+            }
+            Tensor merged = attended.transpose(1, 2).reshape(batch, count, width);
             return c_proj.Forward(merged);
 
             Tensor SplitHeads(Tensor t) => t.view(batch, count, _heads, _headSize).transpose(1, 2);
         }
     }
+
+    /// <summary>Which keys each query may attend to: <c>Allowed</c> (bool, broadcastable to <c>[B, heads, T, P + T]</c>)
+    /// and, when the fused kernel runs, the same as an additive <c>Bias</c> in the model's type.</summary>
+    private readonly record struct AttentionMask(Tensor Allowed, Tensor? Bias);
 
     /// <summary>The position-wise feed-forward network <c>c_proj(gelu(c_fc(x)))</c>.</summary>
     private sealed class Mlp : nn.Module

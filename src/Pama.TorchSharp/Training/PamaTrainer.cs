@@ -14,14 +14,15 @@ namespace Pama.TorchSharp.Training;
 /// <summary>
 /// Multi-objective RLHF of a causal language model with PAMA (He and Maghsudi, "Pareto Multi-Objective
 /// Alignment for Language Models", ECML-PKDD 2025, arXiv 2508.07768), or the MORLHF and MGDA-UB
-/// baselines. Drive it from your own loop: one <see cref="Step(IReadOnlyList{string})"/> per batch of prompts.
+/// baselines. Drive it from your own loop: one <see cref="Step(IReadOnlyList{string})"/> per batch of prompts, or
+/// <see cref="Step(RolloutBatch, Tensor)"/> on responses and rewards you bring (TRL's <c>step(queries, responses, scores)</c>).
 /// </summary>
 /// <remarks>
 /// <para>One step: sample responses from the policy (KV cache, the trainer's generator) → score them with
 /// the <c>n</c> objectives (validated before any parameter changes) → per-token rewards
 /// <c>r^i_t = −β (log π_old − log π_ref)_t + R^i 1[t = last]</c> → per-objective advantages (GAE with one
-/// value head per objective, or group-relative) → the method forms ONE advantage → clipped surrogate
-/// plus value losses → ONE backward → gradient check and clipping → AdamW steps, for
+/// value head per objective, or group-relative) → the method (<see cref="PamaTrainerOptions.Method"/>) forms ONE advantage → clipped surrogate
+/// plus value losses → ONE backward → gradient check and clipping → optimizer steps, for
 /// <see cref="PamaTrainerOptions.PpoEpochs"/> × <see cref="PamaTrainerOptions.MiniBatches"/> updates.</para>
 /// <para>PAMA forms <c>Σ_i c_i max(A'^i, 0)</c> with <c>c</c> from Theorem 1 on the statistics
 /// <c>a_i = mean_t max(A'^i_t, 0) 1[u_t ≤ 1+ε]</c>; when <c>s* = 0</c> the policy optimizer is not stepped
@@ -40,11 +41,11 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private readonly IReadOnlyList<IRewardObjective> _objectives;
     private readonly KlController _kl;
     private readonly Generator _generator;
-    private readonly AdamW _policyOptimizer;
-    private readonly AdamW _valueOptimizer;
+    private readonly OptimizerHelper _policyOptimizer;
+    private readonly OptimizerHelper _valueOptimizer;
     private readonly IAdvantageEstimator _estimator;
     private readonly ITextTokenizer _tokenizer;
-    private readonly Rollout<TModel> _rollout;
+    private readonly RolloutSampler<TModel> _sampler;
     private readonly PpoUpdater _updater;
     private readonly Device _device;
     private readonly ScalarType _dtype;
@@ -95,26 +96,18 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _kl = new KlController(options.KlCoefficient, options.AdaptiveKl);
         ValueHeads = new ValueHeads(policy.HiddenSize, objectives.Count, _dtype, _device);
 
-        _policyOptimizer = optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay);
-        _valueOptimizer = optim.AdamW(ValueHeads.parameters(), options.ValueLearningRate, weight_decay: options.WeightDecay);
-        _estimator = options.AdvantageEstimator switch
-        {
-            AdvantageEstimator.Gae => new GeneralizedAdvantageEstimation(options.Gamma, options.Lambda),
-            _ => new GroupRelativeAdvantages(options.SamplesPerPrompt),
-        };
-        IMultiObjectiveMethod method = options.Method switch
-        {
-            TrainingMethod.Pama => new PamaMethod(options.Granularity),
-            TrainingMethod.Morlhf => new MorlhfMethod(options.PreferenceWeights ?? EqualWeights(objectives.Count)),
-            _ => new MgdaUbMethod(),
-        };
+        _policyOptimizer = CreateOptimizer(options.PolicyOptimizer, trainable, options.LearningRate, options.WeightDecay, "policy");
+        _valueOptimizer = CreateOptimizer(options.ValueOptimizer, [.. ValueHeads.parameters()], options.ValueLearningRate, options.WeightDecay, "value-head");
+        _estimator = options.AdvantageEstimator == AdvantageEstimator.Gae
+            ? new GeneralizedAdvantageEstimation(options.Gamma, options.Lambda)
+            : new GroupRelativeAdvantages(options.SamplesPerPrompt);
         _tokenizer = tokenizer;
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
         CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
         _maxNewTokens = sampling.MaxNewTokens;
-        _rollout = new Rollout<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
-        _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, method, options);
+        _sampler = new RolloutSampler<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
+        _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, options.Method, options);
     }
 
     /// <summary>The settings the trainer was created with.</summary>
@@ -143,12 +136,55 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     /// <summary>
     /// Runs one training step on <paramref name="prompts"/> (each sampled
-    /// <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times).
+    /// <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times): <see cref="Generate(IReadOnlyList{string})"/>,
+    /// <see cref="Score"/>, then <see cref="Step(RolloutBatch, Tensor)"/>.
     /// </summary>
     /// <exception cref="ArgumentException">No prompts, a prompt encodes to no tokens, or prompt plus response exceed the context length.</exception>
     /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count; no parameter changed.</exception>
     /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
     public StepMetrics Step(IReadOnlyList<string> prompts)
+    {
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        RolloutBatch rollout = Generate(prompts);
+        return Update(rollout, Score(rollout), clock);
+    }
+
+    /// <summary>Runs one training step on prompts given as token ids (decoded for text-based objectives).</summary>
+    /// <inheritdoc cref="Step(IReadOnlyList{string})" path="/exception"/>
+    public StepMetrics Step(IReadOnlyList<IReadOnlyList<int>> promptTokenIds)
+    {
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        RolloutBatch rollout = Generate(promptTokenIds);
+        return Update(rollout, Score(rollout), clock);
+    }
+
+    /// <summary>
+    /// Runs one training step on a rollout and its rewards: per-token rewards with the KL penalty, per-objective advantages,
+    /// then <see cref="PamaTrainerOptions.PpoEpochs"/> × <see cref="PamaTrainerOptions.MiniBatches"/> updates with the
+    /// method's one advantage, then the KL controller. Use it to train on responses produced elsewhere
+    /// (<see cref="FromResponses"/>) or scored elsewhere (TRL's <c>step(queries, responses, scores)</c>).
+    /// </summary>
+    /// <param name="rollout">A rollout of this trainer (<see cref="Generate(IReadOnlyList{string})"/> or <see cref="FromResponses"/>), not yet stepped on.</param>
+    /// <param name="rewards">Reward of every objective for every response, <c>[B, n]</c>, finite (any floating type and device).</param>
+    /// <exception cref="ArgumentException">The rewards' shape does not match the rollout and the objectives, or the rollout has fewer responses than minibatches.</exception>
+    /// <exception cref="InvalidRewardException">A reward is not finite (the message names the objective and the sample); no parameter changed.</exception>
+    /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
+    public StepMetrics Step(RolloutBatch rollout, Tensor rewards)
+    {
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        return Update(rollout, rewards, clock);
+    }
+
+    /// <summary>
+    /// Samples responses to <paramref name="prompts"/> (each <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times, a prompt's
+    /// samples in consecutive rows) with the trainer's generator and scores them without gradients. Dispose the result (or
+    /// create it inside a dispose scope) when done.
+    /// </summary>
+    /// <exception cref="ArgumentException">No prompts, a prompt encodes to no tokens, or prompt plus response exceed the context length.</exception>
+    public RolloutBatch Generate(IReadOnlyList<string> prompts)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         var ids = new int[prompts.Count][];
@@ -157,46 +193,83 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             string text = prompts[p] ?? throw new ArgumentException($"Prompt {p} is null.", nameof(prompts));
             ids[p] = [.. _tokenizer.Encode(text)];
         }
-        return Step(prompts, ids);
+        CheckPrompts(ids, nameof(prompts));
+        CheckRoomForResponses(ids, nameof(prompts));
+        _policy.eval();
+        return _sampler.Sample(prompts, ids);
     }
 
-    /// <summary>Runs one training step on prompts given as token ids (decoded for text-based objectives).</summary>
-    /// <inheritdoc cref="Step(IReadOnlyList{string})" path="/exception"/>
-    public StepMetrics Step(IReadOnlyList<IReadOnlyList<int>> promptTokenIds)
+    /// <summary>Samples responses to prompts given as token ids (decoded for text-based objectives).</summary>
+    /// <inheritdoc cref="Generate(IReadOnlyList{string})" path="/exception"/>
+    public RolloutBatch Generate(IReadOnlyList<IReadOnlyList<int>> promptTokenIds)
     {
         ArgumentNullException.ThrowIfNull(promptTokenIds);
-        var ids = new int[promptTokenIds.Count][];
-        var texts = new string[promptTokenIds.Count];
-        for (int p = 0; p < promptTokenIds.Count; p++)
-        {
-            ids[p] = [.. promptTokenIds[p] ?? throw new ArgumentException($"Prompt {p} is null.", nameof(promptTokenIds))];
-            texts[p] = _tokenizer.Decode(ids[p]);
-        }
-        return Step(texts, ids);
+        int[][] ids = Copy(promptTokenIds, "Prompt", nameof(promptTokenIds));
+        CheckPrompts(ids, nameof(promptTokenIds));
+        CheckRoomForResponses(ids, nameof(promptTokenIds));
+        _policy.eval();
+        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids);
     }
 
-    private StepMetrics Step(IReadOnlyList<string> prompts, int[][] promptIds)
+    /// <summary>
+    /// Builds a rollout from responses produced elsewhere (another sampler, a dataset, a human): row <c>b</c> is prompt
+    /// <c>b</c> followed by response <c>b</c>, scored by the policy, the reference and the value heads without gradients, as
+    /// if the policy had sampled it. A response ends at its first end-of-text token, if any (kept as its last token, as in
+    /// sampling). Dispose the result (or create it inside a dispose scope) when done.
+    /// </summary>
+    /// <param name="promptTokenIds">Prompt token ids, one non-empty list per row.</param>
+    /// <param name="responseTokenIds">Response token ids, one non-empty list per row, each id below the vocabulary size.</param>
+    /// <exception cref="ArgumentException">The counts differ, a prompt or response is empty, an id is out of range, or prompt plus response exceed the context length (the message names the row).</exception>
+    public RolloutBatch FromResponses(IReadOnlyList<IReadOnlyList<int>> promptTokenIds, IReadOnlyList<IReadOnlyList<int>> responseTokenIds)
     {
-        if (promptIds.Length == 0) throw new ArgumentException("At least one prompt is required.", "prompts");
-        for (int p = 0; p < promptIds.Length; p++)
+        ArgumentNullException.ThrowIfNull(promptTokenIds);
+        ArgumentNullException.ThrowIfNull(responseTokenIds);
+        if (promptTokenIds.Count != responseTokenIds.Count)
+            throw new ArgumentException($"{promptTokenIds.Count} prompts but {responseTokenIds.Count} responses.", nameof(responseTokenIds));
+        int[][] prompts = Copy(promptTokenIds, "Prompt", nameof(promptTokenIds));
+        int[][] responses = Copy(responseTokenIds, "Response", nameof(responseTokenIds));
+        CheckPrompts(prompts, nameof(promptTokenIds));
+        int end = _sampler.EndOfTextId;
+        for (int b = 0; b < responses.Length; b++)
         {
-            if (promptIds[p].Length == 0) throw new ArgumentException($"Prompt {p} has no tokens.", "prompts");
-            if (promptIds[p].Length + _maxNewTokens > _policy.ContextLength)
+            if (responses[b].Length == 0) throw new ArgumentException($"Response {b} has no tokens.", nameof(responseTokenIds));
+            int stop = Array.IndexOf(responses[b], end);
+            if (stop >= 0) responses[b] = responses[b][..(stop + 1)];
+            foreach (int id in responses[b])
+                if (id < 0 || id >= _policy.VocabularySize)
+                    throw new ArgumentException($"Response {b} has token id {id}, outside the vocabulary [0, {_policy.VocabularySize}).", nameof(responseTokenIds));
+            if (prompts[b].Length + responses[b].Length > _policy.ContextLength)
                 throw new ArgumentException(
-                    $"Prompt {p} has {promptIds[p].Length} tokens; with Generation.MaxNewTokens = {_maxNewTokens} that exceeds the model's " +
-                    $"context length {_policy.ContextLength}. Shorten the prompt to at most {_policy.ContextLength - _maxNewTokens} tokens " +
-                    "or lower PamaTrainerOptions.Generation.MaxNewTokens.", "prompts");
+                    $"Row {b}: prompt ({prompts[b].Length}) plus response ({responses[b].Length}) tokens exceed the context length {_policy.ContextLength}.", nameof(responseTokenIds));
         }
-        var clock = Stopwatch.StartNew();
-        using var scope = NewDisposeScope();
+        _policy.eval();
+        return _sampler.FromResponses([.. prompts.Select(_tokenizer.Decode)], prompts, responses);
+    }
+
+    /// <summary>
+    /// Scores every response of <paramref name="rollout"/> with every objective and validates the result.
+    /// </summary>
+    /// <returns>Rewards <c>[B, n]</c> in the policy's floating type, on its device.</returns>
+    /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count.</exception>
+    public Tensor Score(RolloutBatch rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        double[] rewards = RewardScoring.Score(_objectives, rollout.Texts);
+        return tensor(rewards, [rollout.Count, _objectives.Count], _dtype, _device);
+    }
+
+    /// <summary>The stages of one step after the rollout, top to bottom, inside the caller's dispose scope.</summary>
+    private StepMetrics Update(RolloutBatch rollout, Tensor rewards, Stopwatch clock)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        Tensor checkedRewards = CheckRewards(rollout, rewards);
         _policy.eval();
         double beta = _kl.Coefficient;
+        Options.LearningRateSchedule.Apply(_policyOptimizer, StepCount);
+        Options.LearningRateSchedule.Apply(_valueOptimizer, StepCount);
 
-        RolloutBatch rollout = _rollout.Run(prompts, promptIds);
-        double[] rewards = RewardScoring.Score(_objectives, rollout.Texts);
         Tensor mask = rollout.Sequences.ResponseMask;
-        Tensor rewardTensor = tensor(rewards, [rollout.Sequences.Count, _objectives.Count], _dtype, _device);
-        var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, rewardTensor, beta);
+        var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, checkedRewards, beta);
         Tensor? uncalibratedBias = null;
         if (!_valueHeadsCalibrated && Options.ValueHeadInitialization == ValueHeadInitialization.FirstBatchMeanReturn
             && Options.AdvantageEstimator == AdvantageEstimator.Gae)
@@ -217,12 +290,13 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
             s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];
         WarnIfStalled(stationary, summary.Updates);
-
         double meanKl = kl.sum(1).mean().to(ScalarType.Float64).item<double>();
-        _kl.Update(meanKl, (int)rollout.Sequences.Count);
+        _kl.Update(meanKl, rollout.Count);
+
         StepCount++;
+        double[] meanRewards = checkedRewards.to(ScalarType.Float64).mean([0]).cpu().data<double>().ToArray();
         return new StepMetrics(
-            StepCount, MeanRewards(rewards), summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
+            StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
             (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
         { StationaryDetails = stationary };
@@ -262,6 +336,53 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
                 nameof(reference));
     }
 
+    /// <summary>Every prompt must leave <see cref="SamplingOptions.MaxNewTokens"/> positions of the context for its response.</summary>
+    private void CheckRoomForResponses(int[][] promptIds, string parameter)
+    {
+        for (int p = 0; p < promptIds.Length; p++)
+            if (promptIds[p].Length + _maxNewTokens > _policy.ContextLength)
+                throw new ArgumentException(
+                    $"Prompt {p} has {promptIds[p].Length} tokens; with Generation.MaxNewTokens = {_maxNewTokens} that exceeds the model's " +
+                    $"context length {_policy.ContextLength}. Shorten the prompt to at most {_policy.ContextLength - _maxNewTokens} tokens " +
+                    "or lower PamaTrainerOptions.Generation.MaxNewTokens.", parameter);
+    }
+
+    /// <summary>The rewards as <c>[B, n]</c> in the policy's type and device, after checking shape and finiteness.</summary>
+    private Tensor CheckRewards(RolloutBatch rollout, Tensor rewards)
+    {
+        ArgumentNullException.ThrowIfNull(rewards);
+        int n = _objectives.Count;
+        if (rollout.Values.shape[^1] != n)
+            throw new ArgumentException($"The rollout has {rollout.Values.shape[^1]} value heads but the trainer has {n} objectives; use a rollout of this trainer.", nameof(rollout));
+        if (rewards.dim() != 2 || rewards.shape[0] != rollout.Count || rewards.shape[1] != n)
+            throw new ArgumentException(
+                $"Rewards must be [{rollout.Count}, {n}] (responses × objectives), got [{string.Join(", ", rewards.shape)}].", nameof(rewards));
+        double[] host = rewards.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        for (int k = 0; k < host.Length; k++)
+            if (!double.IsFinite(host[k]))
+            {
+                int b = k / n, i = k % n;
+                throw new InvalidRewardException(i, _objectives[i].Name, b,
+                    $"The reward of objective {i} ('{_objectives[i].Name}') for sample {b} is {host[k]}; rewards must be finite.");
+            }
+        return rewards.to(_dtype, _device);
+    }
+
+    private static int[][] Copy(IReadOnlyList<IReadOnlyList<int>> lists, string what, string parameter)
+    {
+        var copy = new int[lists.Count][];
+        for (int b = 0; b < lists.Count; b++)
+            copy[b] = [.. lists[b] ?? throw new ArgumentException($"{what} {b} is null.", parameter)];
+        return copy;
+    }
+
+    private static void CheckPrompts(int[][] promptIds, string parameter)
+    {
+        if (promptIds.Length == 0) throw new ArgumentException("At least one prompt is required.", parameter);
+        for (int p = 0; p < promptIds.Length; p++)
+            if (promptIds[p].Length == 0) throw new ArgumentException($"Prompt {p} has no tokens.", parameter);
+    }
+
     /// <summary>
     /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient and generator
     /// state to <paramref name="path"/>, atomically: the previous file survives any failure.
@@ -269,7 +390,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method, StepCount, _kl.Coefficient), Parts());
+        TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method.Name, StepCount, _kl.Coefficient), Parts());
     }
 
     /// <summary>
@@ -281,11 +402,11 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     public void Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, _objectives.Count, Options.Method, Parts());
+        TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, _objectives.Count, Options.Method.Name, Parts());
         StepCount = header.StepCount;
+        _kl.Coefficient = header.KlCoefficient;
         // Heads saved after a step have been calibrated and trained; a checkpoint of step 0 has not.
         _valueHeadsCalibrated = header.StepCount > 0;
-        _kl.Coefficient = header.KlCoefficient;
     }
 
     /// <inheritdoc />
@@ -299,14 +420,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     private TrainerCheckpoint.Parts Parts() => new(_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator);
 
-    private double[] MeanRewards(double[] rewards)
+    private static OptimizerHelper CreateOptimizer(OptimizerFactory? factory, IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay, string group)
     {
-        int n = _objectives.Count, count = rewards.Length / n;
-        var means = new double[n];
-        for (int b = 0; b < count; b++)
-            for (int i = 0; i < n; i++) means[i] += rewards[b * n + i] / count;
-        return means;
+        if (factory is null) return optim.AdamW(parameters, learningRate, weight_decay: weightDecay);
+        return factory(parameters, learningRate) ?? throw new ArgumentException($"The {group} optimizer factory returned null.", "options");
     }
-
-    private static double[] EqualWeights(int n) => [.. Enumerable.Repeat(1.0 / n, n)];
 }

@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Generation;
+using Pama.TorchSharp.Training.Methods;
 
 namespace Pama.TorchSharp.Training;
 
@@ -9,11 +10,12 @@ namespace Pama.TorchSharp.Training;
 /// </summary>
 public sealed record PamaTrainerOptions
 {
-    /// <summary>How the objectives are combined (default <see cref="TrainingMethod.Pama"/>).</summary>
-    public TrainingMethod Method { get; init; } = TrainingMethod.Pama;
-
-    /// <summary>Level of PAMA's statistics and weights (default <see cref="WeightingGranularity.Batch"/>, the paper). Only read by PAMA.</summary>
-    public WeightingGranularity Granularity { get; init; } = WeightingGranularity.Batch;
+    /// <summary>
+    /// How the objectives are combined into one advantage (default <see cref="PamaMethod"/> at batch granularity, the paper):
+    /// <see cref="PamaMethod"/>, <see cref="MorlhfMethod"/>, <see cref="MgdaUbMethod"/> or your own <see cref="IMultiObjectiveMethod"/>.
+    /// Method-specific settings (PAMA's granularity, MORLHF's preferences) live in the method object.
+    /// </summary>
+    public IMultiObjectiveMethod Method { get; init; } = new PamaMethod();
 
     /// <summary>Advantage estimator (default <see cref="AdvantageEstimator.Gae"/>, the paper).</summary>
     public AdvantageEstimator AdvantageEstimator { get; init; } = AdvantageEstimator.Gae;
@@ -77,8 +79,24 @@ public sealed record PamaTrainerOptions
     /// <summary>Clip range of the value prediction around its rollout value (default 0.2, as TRL); <c>null</c> for an unclipped value loss.</summary>
     public double? ValueClipRange { get; init; } = 0.2;
 
-    /// <summary>MORLHF preference weights (nonnegative, summing to 1); <c>null</c> (default) means equal weights. Only read by MORLHF.</summary>
-    public IReadOnlyList<double>? PreferenceWeights { get; init; }
+    /// <summary>
+    /// Learning-rate schedule of both optimizers, as a factor of each parameter group's initial learning rate at every step
+    /// (default <see cref="LearningRateSchedule.Constant"/>). It depends only on the step counter, which checkpoints keep,
+    /// so a resumed run continues the schedule exactly.
+    /// </summary>
+    public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>
+    /// Creates the policy optimizer from the trainable policy parameters and <see cref="LearningRate"/>; <c>null</c> (default)
+    /// for AdamW with <see cref="WeightDecay"/>. Its state is saved in checkpoints.
+    /// </summary>
+    public OptimizerFactory? PolicyOptimizer { get; init; }
+
+    /// <summary>
+    /// Creates the value-head optimizer from the value-head parameters and <see cref="ValueLearningRate"/>; <c>null</c> (default)
+    /// for AdamW with <see cref="WeightDecay"/>. Its state is saved in checkpoints.
+    /// </summary>
+    public OptimizerFactory? ValueOptimizer { get; init; }
 
     /// <summary>
     /// How responses are sampled (length, temperature, top-k, top-p). When <see cref="SamplingOptions.EosTokenId"/>
@@ -97,8 +115,10 @@ public sealed record PamaTrainerOptions
     public void Validate(int objectiveCount)
     {
         if (objectiveCount < 1) throw new ArgumentException($"At least one objective is required, got {objectiveCount}.", nameof(objectiveCount));
-        Require(Enum.IsDefined(Method), nameof(Method), $"unknown method {Method}");
-        Require(Enum.IsDefined(Granularity), nameof(Granularity), $"unknown granularity {Granularity}");
+        Require(Method is not null, nameof(Method), "must not be null");
+        try { Method!.Validate(objectiveCount); }
+        catch (ArgumentException e) { throw new ArgumentException($"{nameof(Method)} {Method!.Name} is invalid: {e.Message}", nameof(Method), e); }
+        Require(LearningRateSchedule is not null, nameof(LearningRateSchedule), "must not be null");
         Require(Enum.IsDefined(AdvantageEstimator), nameof(AdvantageEstimator), $"unknown estimator {AdvantageEstimator}");
         Require(Enum.IsDefined(ValueHeadInitialization), nameof(ValueHeadInitialization), $"unknown initialization {ValueHeadInitialization}");
         Require(StallWarningUpdates >= 1, nameof(StallWarningUpdates), $"must be at least 1, got {StallWarningUpdates}");
@@ -126,13 +146,6 @@ public sealed record PamaTrainerOptions
         Require(Generation is not null, nameof(Generation), "must not be null");
         try { Generation!.Validate(); }
         catch (ArgumentException e) { throw new ArgumentException($"{nameof(Generation)} is invalid: {e.Message}", nameof(Generation), e); }
-        if (PreferenceWeights is { } w)
-        {
-            Require(w.Count == objectiveCount, nameof(PreferenceWeights), $"has {w.Count} weights for {objectiveCount} objectives");
-            for (int i = 0; i < w.Count; i++)
-                Require(double.IsFinite(w[i]) && w[i] >= 0, nameof(PreferenceWeights), $"weight {i} is {w[i]}; weights must be finite and nonnegative");
-            Require(Math.Abs(w.Sum() - 1.0) <= 1e-9, nameof(PreferenceWeights), $"weights sum to {w.Sum()}, not 1");
-        }
     }
 
     private static void Require(bool condition, string property, string message)

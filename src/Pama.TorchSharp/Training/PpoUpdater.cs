@@ -55,7 +55,7 @@ internal sealed class PpoUpdater(
                 if (!result.Combined.UpdatesPolicy)
                 {
                     stationary++;
-                    stationaryDetails.Add((updates, result.Combined.WithoutPositiveAdvantage ?? [], result.Combined.Flat ?? []));
+                    stationaryDetails.Add((updates, [.. result.Combined.WithoutPositiveAdvantage ?? []], [.. result.Combined.Flat ?? []]));
                 }
                 policyUpdated |= result.Combined.UpdatesPolicy;
                 clipFractionSum += result.ClipFraction;

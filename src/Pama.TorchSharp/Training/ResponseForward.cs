@@ -8,11 +8,15 @@ namespace Pama.TorchSharp.Training;
 /// <param name="Logits">Logits predicting the response tokens <c>[B, T, V]</c>.</param>
 /// <param name="ResponseHiddenState">Last hidden states at the positions predicting the response tokens <c>[B, T, H]</c> (the value heads' input).</param>
 /// <param name="LastHiddenState">Last hidden states of the whole sequence <c>[B, P + T, H]</c> (the graph node MGDA-UB differentiates against).</param>
-internal sealed record ResponseForward(Tensor LogProbs, Tensor Logits, Tensor ResponseHiddenState, Tensor LastHiddenState)
+public sealed record ResponseForward(Tensor LogProbs, Tensor Logits, Tensor ResponseHiddenState, Tensor LastHiddenState)
 {
     /// <summary>Runs <paramref name="model"/> on <paramref name="sequences"/>; position <c>P − 1 + t</c> predicts response token <c>t</c>.</summary>
+    /// <param name="model">The policy or the reference.</param>
+    /// <param name="sequences">Prompt + response layout.</param>
     public static ResponseForward Run(ICausalLanguageModel model, RolloutSequences sequences)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sequences);
         var output = model.Forward(sequences.SequenceIds, sequences.AttentionMask, sequences.PositionIds);
         long start = sequences.PromptLength - 1, length = sequences.ResponseLength;
         Tensor logits = output.Logits.narrow(1, start, length);
@@ -23,6 +27,7 @@ internal sealed record ResponseForward(Tensor LogProbs, Tensor Logits, Tensor Re
     }
 
     /// <summary>Mean entropy of the next-token distributions over the masked response tokens.</summary>
+    /// <param name="mask">Response mask <c>[B, T]</c>.</param>
     public double MeanEntropy(Tensor mask)
     {
         using var scope = NewDisposeScope();

@@ -3,27 +3,61 @@ using static TorchSharp.torch;
 namespace Pama.TorchSharp.Training;
 
 /// <summary>
-/// Prompts and sampled responses laid out for scoring: each row is a left-padded prompt of width
-/// <c>P</c> followed by a right-padded response of width <c>T</c>.
+/// Prompts and responses laid out for scoring: each row is a left-padded prompt of width <c>P</c> followed by a
+/// right-padded response of width <c>T</c>. Position <c>P − 1 + t</c> predicts response token <c>t</c>.
 /// </summary>
 /// <param name="SequenceIds">Token ids <c>[B, P + T]</c> (int64).</param>
 /// <param name="AttentionMask">1 for real tokens, 0 for padding <c>[B, P + T]</c> (int64).</param>
-/// <param name="PositionIds">Positions used while sampling (see <see cref="Generation.PromptBatch.PositionIds"/>) <c>[B, P + T]</c> (int64).</param>
+/// <param name="PositionIds">Positions <c>[B, P + T]</c> (int64), those used while sampling (see <see cref="Generation.PromptBatch.PositionIds"/>).</param>
 /// <param name="PromptLength"><c>P</c>.</param>
 /// <param name="ResponseMask">1 on response tokens, 0 on padding after the end <c>[B, T]</c>, in the policy's floating type.</param>
-internal sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, Tensor PositionIds, long PromptLength, Tensor ResponseMask)
+public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, Tensor PositionIds, long PromptLength, Tensor ResponseMask) : IDisposable
 {
-    /// <summary>Number of rows.</summary>
+    /// <summary>The layout of sampled sequences, taking over the tensors of <paramref name="generated"/> (do not dispose both).</summary>
+    /// <param name="generated">Output of <see cref="Generation.TextGenerator.Generate"/>.</param>
+    /// <param name="floating">Floating type of the response mask: the policy's.</param>
+    public static RolloutSequences FromGeneration(Generation.GenerationResult generated, ScalarType floating)
+    {
+        ArgumentNullException.ThrowIfNull(generated);
+        return new RolloutSequences(generated.Sequences, generated.AttentionMask, generated.PositionIds,
+            generated.PromptLength, generated.ResponseMask.to(floating));
+    }
+
+    /// <summary>Number of rows <c>B</c>.</summary>
     public long Count => SequenceIds.shape[0];
 
     /// <summary>Response width <c>T</c>.</summary>
     public long ResponseLength => ResponseMask.shape[1];
 
-    /// <summary>Response token ids <c>[B, T]</c>.</summary>
+    /// <summary>Response token ids <c>[B, T]</c> (a view of <see cref="SequenceIds"/>).</summary>
     public Tensor ResponseIds => SequenceIds[.., (int)PromptLength..];
 
-    /// <summary>The rows in <paramref name="rows"/> (int64 indices on the same device).</summary>
+    /// <summary>The response token ids of every row without padding (through the end-of-text token, if sampled), copied to the host.</summary>
+    public int[][] ResponseTokenIds()
+    {
+        long[] lengths = ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
+        long[] flat = ResponseIds.contiguous().cpu().data<long>().ToArray();
+        int width = (int)ResponseLength;
+        var ids = new int[lengths.Length][];
+        for (int b = 0; b < ids.Length; b++)
+        {
+            ids[b] = new int[lengths[b]];
+            for (int t = 0; t < ids[b].Length; t++) ids[b][t] = checked((int)flat[b * width + t]);
+        }
+        return ids;
+    }
+
+    /// <summary>The rows in <paramref name="rows"/> (int64 indices on the same device), e.g. a minibatch.</summary>
     public RolloutSequences Select(Tensor rows) => new(
         SequenceIds.index_select(0, rows), AttentionMask.index_select(0, rows), PositionIds.index_select(0, rows),
         PromptLength, ResponseMask.index_select(0, rows));
+
+    /// <summary>Frees the tensors.</summary>
+    public void Dispose()
+    {
+        SequenceIds.Dispose();
+        AttentionMask.Dispose();
+        PositionIds.Dispose();
+        ResponseMask.Dispose();
+    }
 }

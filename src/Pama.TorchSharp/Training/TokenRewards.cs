@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training;
 
-/// <summary>Per-token rewards of every objective.</summary>
-internal static class TokenRewards
+/// <summary>Per-token rewards of every objective: the KL penalty on every response token, the objective's reward on the last.</summary>
+public static class TokenRewards
 {
     /// <summary>
     /// <c>r^i_t = −β KL_t + R^i · 1[t = last response token]</c> with <c>KL_t = log π_old(y_t) − log π_ref(y_t)</c>

@@ -86,13 +86,8 @@ public sealed partial class MgdaWeighting : IWeighting
                 $"The weights span has length {weights.Length} but the Gramian is {n} × {n}.", nameof(weights));
         }
 
-        double[] h = SymmetricPart(gramian);
-        double scale = 0.0;
-        for (int i = 0; i < n; i++)
-        {
-            scale = Math.Max(scale, h[(i * n) + i]);
-        }
-
+        Matrix<double> h = SymmetricPart(gramian);
+        double scale = h.Diagonal().Maximum();
         if (scale == 0.0)
         {
             // G = 0 (by the Cauchy-Schwarz check): every c is optimal.
@@ -100,35 +95,32 @@ public sealed partial class MgdaWeighting : IWeighting
             return new MgdaResult(0.0, 0.0, 0, true);
         }
 
-        for (int k = 0; k < h.Length; k++)
-        {
-            h[k] /= scale;
-        }
-
-        var gradient = new double[n];
+        h.Divide(scale, h);
+        var c = Vector<double>.Build.Dense(n);
         int iterations = 0;
         bool converged = true;
         if (n == 1)
         {
-            weights[0] = 1.0;
+            c[0] = 1.0;
         }
         else if (n == 2)
         {
-            SolveTwo(h[0], h[1], h[3], weights);
+            SolveTwo(h[0, 0], h[0, 1], h[1, 1], c);
         }
         else
         {
-            converged = MinNormPoint.Solve(h, n, weights, options.Tolerance, options.MaxIterations, out iterations);
+            converged = MinNormPoint.Solve(h, c, options.Tolerance, options.MaxIterations, out iterations);
         }
 
-        MinNormPoint.Multiply(h, n, weights, gradient);
-        double value = Math.Max(MinNormPoint.Dot(weights, gradient), 0.0);
-        double minGradient = gradient.Min();
-        return new MgdaResult(value * scale, Math.Max(value - minGradient, 0.0) * scale, iterations, converged);
+        Vector<double> gradient = h * c;
+        double value = Math.Max(c.DotProduct(gradient), 0.0);
+        double gap = Math.Max(MinNormPoint.Gap(c, gradient, gradient.MinimumIndex()), 0.0);
+        c.AsArray().CopyTo(weights);
+        return new MgdaResult(value * scale, gap * scale, iterations, converged);
     }
 
     /// <summary>Sener and Koltun's two-objective closed form on a symmetric 2 × 2 matrix.</summary>
-    private static void SolveTwo(double g11, double g12, double g22, Span<double> weights)
+    private static void SolveTwo(double g11, double g12, double g22, Vector<double> weights)
     {
         double denominator = g11 + g22 - (2.0 * g12);
         double c1 = denominator > 0.0 ? Math.Clamp((g22 - g12) / denominator, 0.0, 1.0) : 0.5;
@@ -136,37 +128,37 @@ public sealed partial class MgdaWeighting : IWeighting
         weights[1] = 1.0 - c1;
     }
 
-    /// <summary>Validated symmetric part (G + Gᵀ)/2 as a row-major array.</summary>
-    private static double[] SymmetricPart(Matrix<double> gramian)
+    /// <summary>Validated symmetric part (G + Gᵀ)/2, a new matrix.</summary>
+    private static Matrix<double> SymmetricPart(Matrix<double> gramian)
     {
         int n = gramian.RowCount;
-        double[] g = gramian.ToRowMajorArray();
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < n; j++)
             {
-                double x = g[(i * n) + j];
+                double x = gramian[i, j];
                 if (!double.IsFinite(x))
                 {
                     throw new ArgumentException($"Gramian entry ({i}, {j}) is {PamaSolver.Describe(x)}.", nameof(gramian));
                 }
             }
 
-            if (g[(i * n) + i] < 0.0)
+            if (gramian[i, i] < 0.0)
             {
                 throw new ArgumentException(
-                    $"Gramian diagonal entry ({i}, {i}) is negative ({g[(i * n) + i]}); a Gramian is positive semi-definite.",
+                    $"Gramian diagonal entry ({i}, {i}) is negative ({gramian[i, i]}); a Gramian is positive semi-definite.",
                     nameof(gramian));
             }
         }
 
+        Matrix<double> g = Matrix<double>.Build.DenseOfMatrix(gramian);
         for (int i = 0; i < n; i++)
         {
             for (int j = i + 1; j < n; j++)
             {
-                double upper = g[(i * n) + j];
-                double lower = g[(j * n) + i];
-                double bound = Math.Sqrt(g[(i * n) + i]) * Math.Sqrt(g[(j * n) + j]);
+                double upper = g[i, j];
+                double lower = g[j, i];
+                double bound = Math.Sqrt(g[i, i]) * Math.Sqrt(g[j, j]);
                 double slack = 1e-9 * bound;
                 if (Math.Abs(upper - lower) > slack)
                 {
@@ -183,8 +175,8 @@ public sealed partial class MgdaWeighting : IWeighting
                         nameof(gramian));
                 }
 
-                g[(i * n) + j] = symmetric;
-                g[(j * n) + i] = symmetric;
+                g[i, j] = symmetric;
+                g[j, i] = symmetric;
             }
         }
 

@@ -1,3 +1,5 @@
+using MathNet.Numerics.LinearAlgebra;
+
 namespace Pama.Weightings;
 
 /// <summary>
@@ -19,28 +21,23 @@ namespace Pama.Weightings;
 /// </remarks>
 internal static class MinNormPoint
 {
-    /// <summary>Runs the solver; c receives the weights; returns whether the gap tolerance was met.</summary>
-    public static bool Solve(double[] h, int n, Span<double> c, double tolerance, int maxIterations, out int iterations)
-    {
-        var gradient = new double[n];
-        var inSupport = new bool[n];
-        var affine = new double[n];
-        int start = 0;
-        for (int i = 1; i < n; i++)
-        {
-            if (h[(i * n) + i] < h[(start * n) + start])
-            {
-                start = i;
-            }
-        }
+    /// <summary>Smallest pivot magnitude of the KKT system's LU factors below which the support is treated as affinely dependent.</summary>
+    private const double SingularPivot = 1e-13;
 
+    /// <summary>Runs the solver; c (length n) receives the weights; returns whether the gap tolerance was met.</summary>
+    public static bool Solve(Matrix<double> h, Vector<double> c, double tolerance, int maxIterations, out int iterations)
+    {
+        int n = h.RowCount;
+        var gradient = Vector<double>.Build.Dense(n);
+        var inSupport = new bool[n];
+        int start = h.Diagonal().MinimumIndex();
         c.Clear();
         c[start] = 1.0;
         inSupport[start] = true;
         for (iterations = 0; iterations < maxIterations; iterations++)
         {
-            Multiply(h, n, c, gradient);
-            int toward = ArgMin(gradient);
+            h.Multiply(c, gradient);
+            int toward = gradient.MinimumIndex();
             if (Gap(c, gradient, toward) <= tolerance)
             {
                 return true;
@@ -50,30 +47,35 @@ internal static class MinNormPoint
             if (!inSupport[toward])
             {
                 inSupport[toward] = true;
-                corrected = Correct(h, n, c, inSupport, affine, toward);
+                corrected = Correct(h, c, inSupport, toward);
             }
 
-            if (!corrected && !PairwiseStep(h, n, c, inSupport, gradient, toward))
+            if (!corrected && !PairwiseStep(h, c, inSupport, gradient, toward))
             {
                 // No descent direction left at working precision: c is optimal up to rounding.
                 return Gap(c, gradient, toward) <= tolerance;
             }
         }
 
-        Multiply(h, n, c, gradient);
-        return Gap(c, gradient, ArgMin(gradient)) <= tolerance;
+        h.Multiply(c, gradient);
+        return Gap(c, gradient, gradient.MinimumIndex()) <= tolerance;
     }
+
+    /// <summary>The Frank-Wolfe duality gap cᵀg − g_toward.</summary>
+    public static double Gap(Vector<double> c, Vector<double> gradient, int toward) => c.DotProduct(gradient) - gradient[toward];
 
     /// <summary>
     /// Wolfe's minor cycle: repeatedly minimise over the affine hull of the support and clip back to the
     /// simplex. Returns false (leaving c unchanged) when the affine minimiser is unavailable or would drop
     /// the vertex just added, so the caller falls back to a pairwise step.
     /// </summary>
-    private static bool Correct(double[] h, int n, Span<double> c, bool[] inSupport, double[] affine, int added)
+    private static bool Correct(Matrix<double> h, Vector<double> c, bool[] inSupport, int added)
     {
+        int n = c.Count;
         for (int minor = 0; minor <= n; minor++)
         {
-            if (!AffineMinimizer(h, n, inSupport, affine))
+            Vector<double>? affine = AffineMinimizer(h, inSupport);
+            if (affine is null)
             {
                 return minor > 0;
             }
@@ -96,11 +98,7 @@ internal static class MinNormPoint
 
             if (drop < 0)
             {
-                for (int i = 0; i < n; i++)
-                {
-                    c[i] = inSupport[i] ? affine[i] : 0.0;
-                }
-
+                affine.CopyTo(c);
                 Normalize(c);
                 return true;
             }
@@ -138,10 +136,10 @@ internal static class MinNormPoint
     /// Pairwise Frank-Wolfe step: move mass from the worst supported vertex to <paramref name="toward"/> with exact
     /// line search. Returns false if no positive step exists.
     /// </summary>
-    private static bool PairwiseStep(double[] h, int n, Span<double> c, bool[] inSupport, double[] gradient, int toward)
+    private static bool PairwiseStep(Matrix<double> h, Vector<double> c, bool[] inSupport, Vector<double> gradient, int toward)
     {
         int away = -1;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < c.Count; i++)
         {
             if (c[i] > 0.0 && (away < 0 || gradient[i] > gradient[away]))
             {
@@ -156,7 +154,7 @@ internal static class MinNormPoint
 
         // Along d = e_toward − e_away: f(c + γd) = f(c) + 2γ·slope + γ²·curvature, γ ∈ [0, c_away].
         double slope = gradient[toward] - gradient[away];
-        double curvature = h[(toward * n) + toward] + h[(away * n) + away] - (2.0 * h[(toward * n) + away]);
+        double curvature = h[toward, toward] + h[away, away] - (2.0 * h[toward, away]);
         double maxStep = c[away];
         double step = curvature > 0.0 ? Math.Min(maxStep, -slope / curvature) : maxStep;
         if (!(step > 0.0) || !(slope < 0.0))
@@ -180,149 +178,44 @@ internal static class MinNormPoint
     }
 
     /// <summary>
-    /// Solves the bordered KKT system [H_SS −1; 1ᵀ 0] [y; λ] = [0; 1] by Gaussian elimination with partial
-    /// pivoting. Returns false if it is numerically singular (affinely dependent support).
+    /// Solves the bordered KKT system [H_SS −1; 1ᵀ 0] [y; λ] = [0; 1] with MathNet's LU decomposition (partial
+    /// pivoting). Returns the minimiser scattered back to n entries, or null if the system is numerically singular
+    /// (affinely dependent support).
     /// </summary>
-    private static bool AffineMinimizer(double[] h, int n, bool[] inSupport, double[] result)
+    private static Vector<double>? AffineMinimizer(Matrix<double> h, bool[] inSupport)
     {
-        Span<int> support = stackalloc int[n];
-        int m = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (inSupport[i])
-            {
-                support[m++] = i;
-            }
-        }
-
-        int size = m + 1;
-        var a = new double[size * (size + 1)];
-        int width = size + 1;
+        int[] support = [.. Enumerable.Range(0, inSupport.Length).Where(i => inSupport[i])];
+        int m = support.Length;
+        Matrix<double> system = Matrix<double>.Build.Dense(m + 1, m + 1);
+        system.SetSubMatrix(0, 0, Matrix<double>.Build.Dense(m, m, (r, s) => h[support[r], support[s]]));
         for (int r = 0; r < m; r++)
         {
-            for (int s = 0; s < m; s++)
-            {
-                a[(r * width) + s] = h[(support[r] * n) + support[s]];
-            }
-
-            a[(r * width) + m] = -1.0;
-            a[(m * width) + r] = 1.0;
+            system[r, m] = -1.0;
+            system[m, r] = 1.0;
         }
 
-        a[(m * width) + size] = 1.0;
-        for (int col = 0; col < size; col++)
+        var lu = system.LU();
+        if (lu.U.Diagonal().AbsoluteMinimum() < SingularPivot)
         {
-            int pivot = col;
-            for (int r = col + 1; r < size; r++)
-            {
-                if (Math.Abs(a[(r * width) + col]) > Math.Abs(a[(pivot * width) + col]))
-                {
-                    pivot = r;
-                }
-            }
-
-            if (Math.Abs(a[(pivot * width) + col]) < 1e-13)
-            {
-                return false;
-            }
-
-            if (pivot != col)
-            {
-                for (int k = 0; k < width; k++)
-                {
-                    (a[(col * width) + k], a[(pivot * width) + k]) = (a[(pivot * width) + k], a[(col * width) + k]);
-                }
-            }
-
-            for (int r = col + 1; r < size; r++)
-            {
-                double factor = a[(r * width) + col] / a[(col * width) + col];
-                for (int k = col; k < width; k++)
-                {
-                    a[(r * width) + k] -= factor * a[(col * width) + k];
-                }
-            }
+            return null;
         }
 
-        Span<double> x = stackalloc double[size];
-        for (int r = size - 1; r >= 0; r--)
-        {
-            double sum = a[(r * width) + size];
-            for (int k = r + 1; k < size; k++)
-            {
-                sum -= a[(r * width) + k] * x[k];
-            }
-
-            x[r] = sum / a[(r * width) + r];
-        }
-
-        Array.Clear(result);
+        var rightHandSide = Vector<double>.Build.Dense(m + 1);
+        rightHandSide[m] = 1.0;
+        Vector<double> solution = lu.Solve(rightHandSide);
+        var result = Vector<double>.Build.Dense(inSupport.Length);
         for (int r = 0; r < m; r++)
         {
-            if (!double.IsFinite(x[r]))
+            if (!double.IsFinite(solution[r]))
             {
-                return false;
+                return null;
             }
 
-            result[support[r]] = x[r];
+            result[support[r]] = solution[r];
         }
 
-        return true;
+        return result;
     }
 
-    public static void Multiply(double[] h, int n, ReadOnlySpan<double> c, Span<double> result)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            double sum = 0.0;
-            for (int j = 0; j < n; j++)
-            {
-                sum += h[(i * n) + j] * c[j];
-            }
-
-            result[i] = sum;
-        }
-    }
-
-    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
-    {
-        double sum = 0.0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += x[i] * y[i];
-        }
-
-        return sum;
-    }
-
-    private static double Gap(ReadOnlySpan<double> c, ReadOnlySpan<double> gradient, int toward) =>
-        Dot(c, gradient) - gradient[toward];
-
-    private static int ArgMin(ReadOnlySpan<double> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] < values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
-
-    private static void Normalize(Span<double> c)
-    {
-        double sum = 0.0;
-        foreach (double x in c)
-        {
-            sum += x;
-        }
-
-        for (int i = 0; i < c.Length; i++)
-        {
-            c[i] /= sum;
-        }
-    }
+    private static void Normalize(Vector<double> c) => c.Divide(c.Sum(), c);
 }

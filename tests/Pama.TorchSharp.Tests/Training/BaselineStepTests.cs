@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 using Xunit;
 
@@ -28,8 +29,8 @@ public sealed class BaselineStepTests
     {
         // Value heads start at zero and GAE is linear, so Σ w_i A'^i is the advantage of Σ w_i R^i with the KL
         // penalty counted once (Σ w_i = 1): the policy must move exactly as single-objective PPO on that reward.
-        var options = TinyModels.Options(TrainingMethod.Morlhf);
-        var weighted = PolicyAfterOneStep(options with { PreferenceWeights = [0.3, 0.7] },
+        var options = TinyModels.Options(new MorlhfMethod());
+        var weighted = PolicyAfterOneStep(options with { Method = new MorlhfMethod(0.3, 0.7) },
             RewardObjective.FromText("vowels", (p, r) => Vowels(r)), RewardObjective.FromText("length", (p, r) => Length(r)));
         var scalarised = PolicyAfterOneStep(options,
             RewardObjective.FromText("mix", (p, r) => 0.3 * Vowels(r) + 0.7 * Length(r)));
@@ -42,10 +43,10 @@ public sealed class BaselineStepTests
     [Fact]
     public void MorlhfWithWeightsOneZeroIsPpoOnTheFirstObjective()
     {
-        var options = TinyModels.Options(TrainingMethod.Morlhf);
+        var options = TinyModels.Options(new MorlhfMethod());
         IRewardObjective vowels = RewardObjective.FromText("vowels", (p, r) => Vowels(r)), length = RewardObjective.FromText("length", (p, r) => Length(r));
-        var first = PolicyAfterOneStep(options with { PreferenceWeights = [1.0, 0.0] }, vowels, length);
-        var second = PolicyAfterOneStep(options with { PreferenceWeights = [0.0, 1.0] }, vowels, length);
+        var first = PolicyAfterOneStep(options with { Method = new MorlhfMethod(1.0, 0.0) }, vowels, length);
+        var second = PolicyAfterOneStep(options with { Method = new MorlhfMethod(0.0, 1.0) }, vowels, length);
         var single = PolicyAfterOneStep(options, vowels);
 
         Assert.True(MaxDifference(first, single) < 1e-10);
@@ -55,7 +56,7 @@ public sealed class BaselineStepTests
     [Fact]
     public void MgdaUbStepUsesSimplexWeightsAndMovesThePolicy()
     {
-        var (trainer, policy) = TinyModels.Trainer(TinyModels.Options(TrainingMethod.MgdaUb),
+        var (trainer, policy) = TinyModels.Trainer(TinyModels.Options(new MgdaUbMethod()),
             RewardObjective.FromText("vowels", (p, r) => Vowels(r)), RewardObjective.FromText("length", (p, r) => Length(r)),
             RewardObjective.FromText("negative", (p, r) => -Length(r)));
         using var _ = trainer;

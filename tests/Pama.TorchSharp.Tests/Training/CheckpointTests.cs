@@ -14,11 +14,7 @@ public sealed class CheckpointTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static IRewardObjective[] Objectives() =>
-    [
-        RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c)) / 3.0),
-        RewardObjective.FromText("length", (p, r) => Math.Clamp(r.Length / 4.0, 0.5, 1.5)),
-    ];
+    private static IRewardObjective[] Objectives() => TinyModels.VowelsAndLength();
 
     private static PamaTrainerOptions Options() => TinyModels.Options() with
     {

@@ -85,9 +85,9 @@ public sealed class CombinedBackwardTests
 
     private static Tensor WeightTensor(CombinedAdvantage combined, WeightingGranularity granularity, long[] shape) => granularity switch
     {
-        WeightingGranularity.Batch => tensor(combined.Weights, ScalarType.Float64).reshape(1, 1, shape[2]).expand(shape),
-        WeightingGranularity.Sequence => tensor(combined.RowWeights!, ScalarType.Float64).reshape(shape[0], 1, shape[2]).expand(shape),
-        _ => tensor(combined.RowWeights!, ScalarType.Float64).reshape(shape),
+        WeightingGranularity.Batch => tensor(combined.Weights.ToArray(), ScalarType.Float64).reshape(1, 1, shape[2]).expand(shape),
+        WeightingGranularity.Sequence => tensor(combined.RowWeights!.ToArray(), ScalarType.Float64).reshape(shape[0], 1, shape[2]).expand(shape),
+        _ => tensor(combined.RowWeights!.ToArray(), ScalarType.Float64).reshape(shape),
     };
 
     private static double[] Gradient(nn.Module model, Tensor loss)

@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using Xunit;
 
 namespace Pama.TorchSharp.Tests.Training;
@@ -10,8 +11,9 @@ public sealed class OptionsTests
     public void DefaultsFollowThePaper()
     {
         var options = new PamaTrainerOptions();
-        Assert.Equal(TrainingMethod.Pama, options.Method);
-        Assert.Equal(WeightingGranularity.Batch, options.Granularity);
+        var method = Assert.IsType<PamaMethod>(options.Method);
+        Assert.Equal(WeightingGranularity.Batch, method.Granularity);
+        Assert.Equal(1.0, options.LearningRateSchedule.Factor(1000));
         Assert.Equal(AdvantageEstimator.Gae, options.AdvantageEstimator);
         Assert.Equal(0.2, options.ClipEpsilon);
         Assert.Equal(0.2, options.KlCoefficient);
@@ -45,11 +47,30 @@ public sealed class OptionsTests
         { new PamaTrainerOptions { ValueClipRange = 0 }, nameof(PamaTrainerOptions.ValueClipRange) },
         { new PamaTrainerOptions { SamplesPerPrompt = 0 }, nameof(PamaTrainerOptions.SamplesPerPrompt) },
         { new PamaTrainerOptions { AdvantageEstimator = AdvantageEstimator.GroupRelative }, nameof(PamaTrainerOptions.SamplesPerPrompt) },
-        { new PamaTrainerOptions { PreferenceWeights = [1.0] }, nameof(PamaTrainerOptions.PreferenceWeights) },
-        { new PamaTrainerOptions { PreferenceWeights = [0.7, 0.7] }, nameof(PamaTrainerOptions.PreferenceWeights) },
-        { new PamaTrainerOptions { PreferenceWeights = [1.5, -0.5] }, nameof(PamaTrainerOptions.PreferenceWeights) },
-        { new PamaTrainerOptions { Method = (TrainingMethod)42 }, nameof(PamaTrainerOptions.Method) },
+        { new PamaTrainerOptions { Method = new MorlhfMethod(1.0) }, nameof(PamaTrainerOptions.Method) },
+        { new PamaTrainerOptions { Method = null! }, nameof(PamaTrainerOptions.Method) },
+        { new PamaTrainerOptions { LearningRateSchedule = null! }, nameof(PamaTrainerOptions.LearningRateSchedule) },
     };
+
+    [Fact]
+    public void PreferenceWeightsFollowTheCoreRule()
+    {
+        // One rule for preferences, the core PreferenceWeighting's: nonnegative, finite, not all zero; normalised to sum 1.
+        Assert.Equal([0.5, 0.5], new MorlhfMethod(0.7, 0.7).Weights!);
+        Assert.Contains("objective 1", Assert.Throws<ArgumentException>(() => new MorlhfMethod(1.5, -0.5)).Message);
+        Assert.Throws<ArgumentException>(() => new MorlhfMethod(0.0, 0.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PamaMethod((WeightingGranularity)42));
+    }
+
+    [Fact]
+    public void LinearWarmupDecayRisesThenFallsToZero()
+    {
+        var schedule = LearningRateSchedule.LinearWarmupDecay(warmupSteps: 3, totalSteps: 7);
+        // Warm-up (k+1)/(w+1) for k < w, then (total − k)/(total − w): values derived by hand.
+        double[] expected = [0.25, 0.5, 0.75, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0];
+        for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], schedule.Factor(k), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.LinearWarmupDecay(5, 5));
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]

@@ -38,6 +38,26 @@ public sealed class ResponseTextTests
         Assert.True(ended > 0, "some sampled response should have ended with the end token");
     }
 
+    [Fact]
+    public void DecodeStopsBeforeTheFirstEndOfTextToken()
+    {
+        // A plain decode keeps the end-of-text marker (13 characters for GPT-2), which would count towards a length
+        // reward; ResponseText.Decode, which the trainer and the sample's held-out evaluation use, stops before it.
+        var tokenizer = Gpt2Tokenizer.CreateDefault();
+        int[] ids = [.. tokenizer.Encode("Good film."), tokenizer.EndOfTextId, .. tokenizer.Encode("Bad")];
+        Assert.Equal("Good film.", ResponseText.Decode(tokenizer, ids));
+        Assert.Equal("Good film.<|endoftext|>Bad", tokenizer.Decode(ids));
+    }
+
+    [Fact]
+    public void DecodeWithoutEndOfTextIsTheWholeDecoding()
+    {
+        var tokenizer = Gpt2Tokenizer.CreateDefault();
+        Assert.Equal("Good film.", ResponseText.Decode(tokenizer, tokenizer.Encode("Good film.")));
+        Assert.Equal("", ResponseText.Decode(tokenizer, [tokenizer.EndOfTextId]));
+        Assert.Equal("Good", ResponseText.Decode(tokenizer, [.. tokenizer.Encode("Good film"), 50], endOfTextId: tokenizer.Encode(" film")[0]));
+    }
+
     /// <summary>Decodes the configured end token as GPT-2 does: as a visible marker.</summary>
     private sealed class MarkerTokenizer : ITextTokenizer
     {

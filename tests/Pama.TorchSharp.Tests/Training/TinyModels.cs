@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,11 +39,18 @@ internal static class TinyModels
         return model;
     }
 
+    /// <summary>Two text objectives: vowel count / 3 and length / 4 clamped to [0.5, 1.5].</summary>
+    public static IRewardObjective[] VowelsAndLength() =>
+    [
+        RewardObjective.FromText("vowels", (p, r) => r.Count(c => "aeiou".Contains(c)) / 3.0),
+        RewardObjective.FromText("length", (p, r) => Math.Clamp(r.Length / 4.0, 0.5, 1.5)),
+    ];
+
     public static readonly string[] Prompts = ["hello there", "a short one", "what is it?"];
 
-    public static PamaTrainerOptions Options(TrainingMethod method = TrainingMethod.Pama) => new()
+    public static PamaTrainerOptions Options(IMultiObjectiveMethod? method = null) => new()
     {
-        Method = method,
+        Method = method ?? new PamaMethod(),
         LearningRate = 1e-3,
         ValueLearningRate = 1e-2,
         PpoEpochs = 2,

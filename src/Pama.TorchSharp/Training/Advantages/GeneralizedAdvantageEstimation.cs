@@ -7,8 +7,24 @@ namespace Pama.TorchSharp.Training.Advantages;
 /// <c>δ^i_t = r^i_t + γ V^i_{t+1} − V^i_t</c> (with <c>V_{t+1} = 0</c> after the last response token),
 /// <c>A'^i_t = δ^i_t + γλ A'^i_{t+1}</c>, returns <c>A'^i_t + V^i_t</c>.
 /// </summary>
-internal sealed class GeneralizedAdvantageEstimation(double gamma, double lambda) : IAdvantageEstimator
+public sealed class GeneralizedAdvantageEstimation : IAdvantageEstimator
 {
+    private readonly double gamma;
+    private readonly double lambda;
+
+    /// <summary>GAE with discount <paramref name="gamma"/> and trace decay <paramref name="lambda"/>.</summary>
+    /// <param name="gamma">Discount γ in [0, 1] (the paper: 1).</param>
+    /// <param name="lambda">GAE λ in [0, 1] (the paper: 0.95).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value lies outside [0, 1].</exception>
+    public GeneralizedAdvantageEstimation(double gamma, double lambda)
+    {
+        if (!(gamma >= 0 && gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "γ must lie in [0, 1].");
+        if (!(lambda >= 0 && lambda <= 1)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "λ must lie in [0, 1].");
+        this.gamma = gamma;
+        this.lambda = lambda;
+    }
+
+    /// <inheritdoc />
     public (Tensor Advantages, Tensor? Returns) Estimate(Tensor tokenRewards, Tensor values, Tensor mask)
     {
         long length = tokenRewards.shape[1];

@@ -8,8 +8,20 @@ namespace Pama.TorchSharp.Training.Advantages;
 /// response for objective <c>i</c> is its summed per-token reward <c>S^i = R^i − β Σ_t KL_t</c>; every
 /// token of the response gets <c>(S^i − mean_group S^i) / (std_group S^i + 1e-6)</c> (unbiased std).
 /// </summary>
-internal sealed class GroupRelativeAdvantages(int groupSize) : IAdvantageEstimator
+public sealed class GroupRelativeAdvantages : IAdvantageEstimator
 {
+    private readonly int groupSize;
+
+    /// <summary>Group-relative advantages over groups of <paramref name="groupSize"/> consecutive rows.</summary>
+    /// <param name="groupSize">Samples per prompt <c>G ≥ 2</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="groupSize"/> is less than 2.</exception>
+    public GroupRelativeAdvantages(int groupSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 2);
+        this.groupSize = groupSize;
+    }
+
+    /// <inheritdoc />
     public (Tensor Advantages, Tensor? Returns) Estimate(Tensor tokenRewards, Tensor values, Tensor mask)
     {
         long rows = tokenRewards.shape[0], objectives = tokenRewards.shape[2];

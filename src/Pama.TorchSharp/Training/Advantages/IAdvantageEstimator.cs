@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Pama.TorchSharp.Training.Advantages;
 
 /// <summary>Turns per-token rewards of every objective into per-objective advantages.</summary>
-internal interface IAdvantageEstimator
+public interface IAdvantageEstimator
 {
     /// <summary>Estimates advantages <c>A'^i_t</c>.</summary>
     /// <param name="tokenRewards">Per-token rewards <c>[B, T, n]</c>.</param>

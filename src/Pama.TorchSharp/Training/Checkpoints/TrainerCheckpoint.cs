@@ -19,7 +19,7 @@ internal static class TrainerCheckpoint
     private const int FormatVersion = 1;
 
     /// <summary>Scalars of the trainer's state.</summary>
-    public sealed record Header(int ObjectiveCount, TrainingMethod Method, long StepCount, double KlCoefficient);
+    public sealed record Header(int ObjectiveCount, string Method, long StepCount, double KlCoefficient);
 
     /// <summary>The stateful parts of a trainer.</summary>
     public sealed record Parts(nn.Module Policy, nn.Module ValueHeads, OptimizerHelper PolicyOptimizer, OptimizerHelper ValueOptimizer, Generator Generator);
@@ -33,7 +33,7 @@ internal static class TrainerCheckpoint
             writer.Write(Magic);
             writer.Write(FormatVersion);
             writer.Write(header.ObjectiveCount);
-            writer.Write(header.Method.ToString());
+            writer.Write(header.Method);
             writer.Write(header.StepCount);
             writer.Write(header.KlCoefficient);
             using (Tensor state = parts.Generator.get_state())
@@ -55,7 +55,7 @@ internal static class TrainerCheckpoint
     /// <paramref name="objectiveCount"/> objectives and <paramref name="method"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a trainer checkpoint or does not match the trainer.</exception>
-    public static Header Load(string path, int objectiveCount, TrainingMethod method, Parts parts)
+    public static Header Load(string path, int objectiveCount, string method, Parts parts)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
@@ -67,7 +67,7 @@ internal static class TrainerCheckpoint
         if (version != FormatVersion) throw new InvalidDataException($"'{path}' has checkpoint format {version}; this version reads format {FormatVersion}.");
         int storedObjectives = reader.ReadInt32();
         string storedMethod = reader.ReadString();
-        if (storedObjectives != objectiveCount || storedMethod != method.ToString())
+        if (storedObjectives != objectiveCount || storedMethod != method)
             throw new InvalidDataException(
                 $"'{path}' was written by a {storedMethod} trainer with {storedObjectives} objectives; this trainer is {method} with {objectiveCount}.");
         try

@@ -2,14 +2,15 @@ using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training.Methods;
 
-/// <summary>What a method sees of one minibatch update, after the policy's forward pass.</summary>
+/// <summary>What a <see cref="IMultiObjectiveMethod"/> sees of one minibatch update, after the policy's forward pass.</summary>
 /// <param name="Advantages">Per-objective advantages <c>A'^i_t</c> <c>[b, T, n]</c> (zero on padding), no gradient.</param>
 /// <param name="NewLogProbs">Log-probabilities of the response tokens under the current policy <c>[b, T]</c>, with gradient.</param>
 /// <param name="OldLogProbs">Rollout log-probabilities <c>[b, T]</c>, no gradient.</param>
-/// <param name="Mask">Response mask <c>[b, T]</c>.</param>
-/// <param name="LastHiddenState">The policy's last hidden states of the whole sequence <c>[b, L, H]</c>, with gradient (for MGDA-UB).</param>
+/// <param name="Mask">Response mask <c>[b, T]</c> (1 on response tokens).</param>
+/// <param name="LastHiddenState">The policy's last hidden states of the whole sequence <c>[b, L, H]</c>, with gradient
+/// (MGDA-UB differentiates the per-objective losses with respect to it).</param>
 /// <param name="ClipEpsilon">PPO clip range ε.</param>
-internal sealed record MethodInput(
+public sealed record MethodInput(
     Tensor Advantages,
     Tensor NewLogProbs,
     Tensor OldLogProbs,
@@ -17,7 +18,7 @@ internal sealed record MethodInput(
     Tensor LastHiddenState,
     double ClipEpsilon)
 {
-    /// <summary>Number of objectives.</summary>
+    /// <summary>Number of objectives <c>n</c>.</summary>
     public int ObjectiveCount => (int)Advantages.shape[2];
 
     /// <summary>Ratio <c>u_t = π_θ(y_t)/π_old(y_t)</c> at the current policy, detached <c>[b, T]</c>.</summary>

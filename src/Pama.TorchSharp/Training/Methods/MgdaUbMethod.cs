@@ -12,33 +12,41 @@ namespace Pama.TorchSharp.Training.Methods;
 /// the last hidden states <c>Z</c> (not all parameters) gives the Gramian <c>G_ij = ⟨g_i, g_j⟩</c> (float64),
 /// whose min-norm weights <c>c = argmin_{c ∈ Δ} cᵀGc</c> (<see cref="MgdaWeighting"/>) form the advantage
 /// <c>Σ_i c_i A'^i_t</c>; one weighted backward follows. Costs n extra backward passes through the LM head.
+/// Objectives with a zero advantage on every token (<see cref="FlatObjectives"/>) get weight 0 and the
+/// min-norm point is taken over the others, as in <see cref="PamaMethod"/>.
 /// </summary>
-internal sealed class MgdaUbMethod : IMultiObjectiveMethod
+public sealed class MgdaUbMethod : IMultiObjectiveMethod
 {
+    private readonly MgdaWeighting _weighting;
+
+    /// <summary>MGDA-UB with the given Frank-Wolfe stopping controls (defaults if <c>null</c>; only used for n &gt; 2).</summary>
+    public MgdaUbMethod(MgdaOptions? options = null) => _weighting = new MgdaWeighting(options);
+
+    /// <inheritdoc />
+    public string Name => "MGDA-UB";
+
+    /// <inheritdoc />
     public CombinedAdvantage Combine(MethodInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         int n = input.ObjectiveCount;
         bool[] flat = FlatObjectives.Find(input.Advantages, input.Mask);
         int[] active = FlatObjectives.Active(flat);
-        double[,] gramian = Gramian(input);
+        Matrix<double> gramian = Gramian(input);
         // A flat objective's gradient is exactly zero, so its Gramian row would make the zero vector the min-norm
         // point; the weights are solved over the other objectives (FlatObjectives).
-        var activeGramian = new double[active.Length, active.Length];
-        for (int r = 0; r < active.Length; r++)
-            for (int c2 = 0; c2 < active.Length; c2++) activeGramian[r, c2] = gramian[active[r], active[c2]];
+        Matrix<double> activeGramian = active.Length == n ? gramian : Matrix<double>.Build.Dense(active.Length, active.Length,
+            (r, c) => gramian[active[r], active[c]]);
         var activeWeights = new double[active.Length];
-        MgdaWeighting.Solve(Matrix<double>.Build.DenseOfArray(activeGramian), activeWeights);
+        _weighting.ComputeWeights(WeightingInput.FromGramian(activeGramian), activeWeights);
         var weights = new double[n];
         for (int k = 0; k < active.Length; k++) weights[active[k]] = activeWeights[k];
         int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];
-        using var noGrad = no_grad();
-        Tensor c = tensor(weights, dtype: input.Advantages.dtype, device: input.Advantages.device);
-        return new CombinedAdvantage((input.Advantages * c).sum(-1), weights, double.NaN, UpdatesPolicy: true,
-            Flat: flatIndices.Length == 0 ? null : flatIndices);
+        return CombinedAdvantage.Weighted(input.Advantages, weights) with { Flat = flatIndices.Length == 0 ? null : flatIndices };
     }
 
     /// <summary>The Gramian of the per-objective loss gradients with respect to the last hidden states, float64 <c>[n, n]</c>.</summary>
-    internal static double[,] Gramian(MethodInput input)
+    internal static Matrix<double> Gramian(MethodInput input)
     {
         using var scope = NewDisposeScope();
         int n = input.ObjectiveCount;
@@ -51,7 +59,7 @@ internal sealed class MgdaUbMethod : IMultiObjectiveMethod
         }
         Tensor stacked = stack(gradients);
         double[] flat = stacked.matmul(stacked.t()).cpu().data<double>().ToArray();
-        var gramian = new double[n, n];
+        var gramian = Matrix<double>.Build.Dense(n, n);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
             {

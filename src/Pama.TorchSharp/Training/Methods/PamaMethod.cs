@@ -1,3 +1,4 @@
+using Pama.Weightings;
 using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training.Methods;
@@ -17,24 +18,44 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <see cref="PamaSolver.SolveBatch(ReadOnlySpan{double}, int, Span{double}, Span{double})"/>.
 /// Only the <c>n</c> (or rows × <c>n</c>) statistics leave the device.
 /// </remarks>
-internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjectiveMethod
+public sealed class PamaMethod : IMultiObjectiveMethod
 {
+    private static readonly PamaWeighting Weighting = new();
+
+    /// <summary>PAMA at the given granularity.</summary>
+    /// <param name="granularity">Level of the statistics and weights (default <see cref="WeightingGranularity.Batch"/>, the paper).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown granularity.</exception>
+    public PamaMethod(WeightingGranularity granularity = WeightingGranularity.Batch)
+    {
+        if (!Enum.IsDefined(granularity))
+            throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "Unknown granularity.");
+        Granularity = granularity;
+    }
+
+    /// <summary>Level of PAMA's statistics and weights.</summary>
+    public WeightingGranularity Granularity { get; }
+
+    /// <inheritdoc />
+    public string Name => "PAMA";
+
+    /// <inheritdoc />
     public CombinedAdvantage Combine(MethodInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         using var noGrad = no_grad();
         int n = input.ObjectiveCount;
         bool[] flat = FlatObjectives.Find(input.Advantages, input.Mask);
         int[] active = FlatObjectives.Active(flat);
         Tensor noon = NoonStatistics.Clip(input.Advantages);
         Tensor tokenStatistics = NoonStatistics.PerToken(noon, input.Ratio(), input.Mask, input.ClipEpsilon);
-        CombinedAdvantage combined = granularity switch
+        CombinedAdvantage combined = Granularity switch
         {
             WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatch(tokenStatistics, input.Mask), n, active),
             WeightingGranularity.Sequence => PerRow(noon, NoonStatistics.PerSequence(tokenStatistics, input.Mask),
                 input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n, active),
             WeightingGranularity.Token => PerRow(noon, tokenStatistics.reshape(-1, n),
                 input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n, active),
-            _ => throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "Unknown granularity."),
+            _ => throw new InvalidOperationException($"Unknown granularity {Granularity}."),
         };
         int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];
         if (flatIndices.Length == n) return combined with { Flat = flatIndices, WithoutPositiveAdvantage = [] };   // no signal at all
@@ -46,7 +67,8 @@ internal sealed class PamaMethod(WeightingGranularity granularity) : IMultiObjec
         double[] all = ToHost(statistics);
         double[] a = [.. active.Select(i => all[i])];
         var activeWeights = new double[a.Length];
-        double optimalValue = PamaSolver.Solve(a, activeWeights);
+        Weighting.ComputeWeights(WeightingInput.FromStatistics(a), activeWeights);
+        double optimalValue = PamaSolver.OptimalValue(a);
         var weights = new double[n];
         for (int k = 0; k < active.Length; k++) weights[active[k]] = activeWeights[k];
         Tensor c = tensor(weights, dtype: noon.dtype, device: noon.device);

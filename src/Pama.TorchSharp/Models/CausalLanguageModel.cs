@@ -1,0 +1,101 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pama.TorchSharp.Models;
+
+/// <summary>
+/// A causal language model loaded from or saved to a Hugging Face checkpoint directory: an
+/// <see cref="nn.Module{T, TResult}"/> from token ids to logits that also implements
+/// <see cref="ICausalLanguageModel"/>, so it plugs into <c>TextGenerator.Generate</c> and
+/// <c>PamaTrainer&lt;CausalLanguageModel&gt;</c>. <see cref="AutoModelForCausalLM.FromPretrained"/> returns one.
+/// </summary>
+/// <remarks>
+/// Sub-modules and parameters carry Hugging Face's names (<c>model.layers.0.self_attn.q_proj.weight</c>,
+/// <c>transformer.h.0.attn.c_attn.weight</c>), so <see cref="nn.Module.named_parameters(bool)"/> and
+/// <see cref="nn.Module.named_modules"/> match checkpoint keys and can be searched by name suffix.
+/// </remarks>
+public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel
+{
+    /// <summary>Creates the module with the given TorchSharp module name.</summary>
+    /// <param name="name">Module name.</param>
+    protected CausalLanguageModel(string name) : base(name)
+    {
+    }
+
+    /// <summary>The Hugging Face <c>model_type</c> of the architecture: <c>gpt2</c>, <c>llama</c>, <c>mistral</c> or <c>qwen2</c>.</summary>
+    public abstract string ModelType { get; }
+
+    /// <inheritdoc />
+    public abstract int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public abstract int HiddenSize { get; }
+
+    /// <inheritdoc />
+    public abstract int ContextLength { get; }
+
+    /// <summary>Number of transformer blocks (the number of layers a <see cref="KeyValueCache"/> needs).</summary>
+    public abstract int LayerCount { get; }
+
+    /// <inheritdoc />
+    public virtual bool SupportsKeyValueCache => true;
+
+    /// <summary>Device of the model's parameters.</summary>
+    public Device Device => parameters().First().device;
+
+    /// <summary>Element type of the model's floating-point parameters.</summary>
+    public ScalarType DType => parameters().First().dtype;
+
+    /// <inheritdoc />
+    public virtual KeyValueCache CreateKeyValueCache() => new(LayerCount);
+
+    /// <inheritdoc />
+    public abstract CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null);
+
+    /// <summary>Runs the model and returns only the logits <c>[B, T, V]</c> (no padding, no cache).</summary>
+    /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
+    public override Tensor forward(Tensor inputIds)
+    {
+        CausalLMOutput output = Forward(inputIds);
+        output.LastHiddenState.Dispose();
+        return output.Logits;
+    }
+
+    /// <summary>
+    /// Creates an independent copy with the same configuration, weights, type, device and mode,
+    /// e.g. a frozen reference policy next to the policy being trained.
+    /// </summary>
+    public abstract CausalLanguageModel Clone();
+
+    /// <summary>
+    /// Writes <c>config.json</c> and the weights in the Hugging Face layout, loadable by
+    /// <see cref="AutoModelForCausalLM.FromPretrained"/> and by <c>transformers</c>: one <c>model.safetensors</c>,
+    /// or, when the weights exceed <paramref name="maxShardBytes"/>, shards plus <c>model.safetensors.index.json</c>.
+    /// Each file is written to a temporary file and renamed over the destination.
+    /// </summary>
+    /// <param name="directory">Destination directory; created if needed.</param>
+    /// <param name="maxShardBytes">Largest shard size in bytes (a single larger tensor gets a shard of its own).</param>
+    public abstract void SavePretrained(string directory, long maxShardBytes = CheckpointWriter.DefaultMaxShardBytes);
+
+    /// <summary>Copies every parameter of <paramref name="source"/> (same names and shapes) into this model.</summary>
+    private protected void CopyParametersFrom(CausalLanguageModel source)
+    {
+        using (no_grad())
+        {
+            var values = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach ((string name, global::TorchSharp.Modules.Parameter parameter) in named_parameters())
+                parameter.copy_(values[name]);
+        }
+    }
+
+    /// <summary>Checks token ids or positions: integer type, values in <c>[0, limit)</c>.</summary>
+    private protected static void RequireIdsInRange(Tensor ids, long limit, string name)
+    {
+        if (ids.numel() == 0) return;
+        if (ids.is_floating_point())
+            throw new ArgumentException($"{name} must hold integer ids, got {ids.dtype}.", name);
+        long min = ids.min().item<long>(), max = ids.max().item<long>();
+        if (min < 0 || max >= limit)
+            throw new ArgumentException($"{name} must lie in [0, {limit}), got values in [{min}, {max}].", name);
+    }
+}
