@@ -52,8 +52,20 @@ public sealed class FineTuneCommand
 
     private readonly Option<string?> _model = new("--model")
     {
-        Description = "A Hugging Face GPT-2 checkpoint directory (config.json, model.safetensors, vocab.json, merges.txt) to align instead of the embedded tiny policy.",
+        Description = "A Hugging Face causal LM checkpoint directory (GPT-2, Llama, Mistral or Qwen2: config.json, safetensors weights, tokenizer files) to align instead of the embedded tiny policy.",
         HelpName = "DIR",
+    };
+
+    private readonly Option<string?> _rewardModel = new("--reward-model")
+    {
+        Description = "A Hugging Face sequence classifier directory (GPT-2, DistilBERT, Llama, Mistral or Qwen2 ...ForSequenceClassification, with its tokenizer) that replaces the built-in sentiment scorer.",
+        HelpName = "DIR",
+    };
+
+    private readonly Option<string?> _rewardLabel = new("--reward-label")
+    {
+        Description = "The --reward-model label whose logit is the reward (e.g. POSITIVE); default: its single logit, or POSITIVE.",
+        HelpName = "LABEL",
     };
 
     private readonly Option<string> _out = new("--out")
@@ -86,13 +98,15 @@ public sealed class FineTuneCommand
         _batchSize.Validators.Add(r => RequirePositive(r, _batchSize));
         _threads.Validators.Add(r => RequirePositive(r, _threads));
         _model.Validators.Add(ValidateModelDirectory);
+        _rewardModel.Validators.Add(ValidateRewardModelDirectory);
 
         var root = new RootCommand(
             "Aligns a GPT-2 policy with PAMA, MORLHF and MGDA-UB on several rewards (sentiment, length, ...), " +
             "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
         {
-            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _out, _resume, _threads,
+            _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads,
         };
+        root.Validators.Add(ValidateRewardLabel);
         root.SetAction((result, cancellation) => run(Bind(result), cancellation));
         return root;
     }
@@ -113,7 +127,9 @@ public sealed class FineTuneCommand
             result.GetValue(_model),
             result.GetValue(_out)!,
             result.GetValue(_resume),
-            result.GetValue(_threads));
+            result.GetValue(_threads),
+            result.GetValue(_rewardModel),
+            result.GetValue(_rewardLabel));
     }
 
     private static string[] SplitObjectives(string[]? values) =>
@@ -141,18 +157,35 @@ public sealed class FineTuneCommand
         if (value <= 0) result.AddError($"{option.Name} must be a positive integer, got {value}.");
     }
 
-    private static void ValidateModelDirectory(OptionResult result)
+    private static void ValidateModelDirectory(OptionResult result) => ValidateCheckpointDirectory(result, "--model");
+
+    private static void ValidateRewardModelDirectory(OptionResult result) => ValidateCheckpointDirectory(result, "--reward-model");
+
+    private void ValidateRewardLabel(CommandResult result)
+    {
+        if (result.GetValue(_rewardLabel) is not null && result.GetValue(_rewardModel) is null)
+            result.AddError("--reward-label needs --reward-model.");
+        else if (result.GetValue(_rewardModel) is not null && !SplitObjectives(result.GetValue(_objectives)).DefaultIfEmpty("sentiment").Contains("sentiment"))
+            result.AddError("--reward-model replaces the sentiment objective; add sentiment to --objectives.");
+    }
+
+    /// <summary>A Hugging Face checkpoint: config.json, safetensors weights (single or sharded) and tokenizer files.</summary>
+    private static void ValidateCheckpointDirectory(OptionResult result, string option)
     {
         string? directory = result.GetValueOrDefault<string?>();
         if (directory is null) return;
         if (!Directory.Exists(directory))
         {
-            result.AddError($"--model: the directory '{directory}' does not exist.");
+            result.AddError($"{option}: the directory '{directory}' does not exist.");
             return;
         }
 
-        string[] missing = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
-        missing = missing.Where(f => !File.Exists(Path.Combine(directory, f))).ToArray();
-        if (missing.Length > 0) result.AddError($"--model: '{directory}' is not a GPT-2 checkpoint directory; missing {string.Join(", ", missing)}.");
+        bool Has(string file) => File.Exists(Path.Combine(directory, file));
+        var missing = new List<string>();
+        if (!Has("config.json")) missing.Add("config.json");
+        if (!Has("model.safetensors") && !Has("model.safetensors.index.json")) missing.Add("model.safetensors (or model.safetensors.index.json)");
+        if (!Has("tokenizer.json") && !Has("tokenizer.model") && !Has("vocab.txt") && !(Has("vocab.json") && Has("merges.txt")))
+            missing.Add("tokenizer files (tokenizer.json, tokenizer.model, vocab.txt, or vocab.json + merges.txt)");
+        if (missing.Count > 0) result.AddError($"{option}: '{directory}' is not a Hugging Face checkpoint directory; missing {string.Join(", ", missing)}.");
     }
 }

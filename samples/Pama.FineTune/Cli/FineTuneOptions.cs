@@ -8,10 +8,12 @@ namespace Pama.FineTune.Cli;
 /// <param name="BatchSize">Prompts per training step.</param>
 /// <param name="Granularity">How finely PAMA weighs the objectives: <c>batch</c> (the paper), <c>sequence</c> or <c>token</c> (our extensions); the baselines ignore it.</param>
 /// <param name="Device">Torch device name: <c>cpu</c> or <c>cuda</c>.</param>
-/// <param name="ModelDirectory">A Hugging Face GPT-2 checkpoint directory, or <c>null</c> for the embedded tiny policy.</param>
+/// <param name="ModelDirectory">A Hugging Face causal LM checkpoint directory (GPT-2, Llama, Mistral, Qwen2), or <c>null</c> for the embedded tiny policy.</param>
 /// <param name="OutputDirectory">Where outputs and checkpoints go.</param>
 /// <param name="Resume">Continue from the checkpoints in <paramref name="OutputDirectory"/>.</param>
 /// <param name="Threads">Torch intra-op CPU threads.</param>
+/// <param name="RewardModelDirectory">A Hugging Face sequence classifier that replaces the built-in sentiment scorer, or <c>null</c>.</param>
+/// <param name="RewardLabel">The classifier label whose logit is rewarded (e.g. <c>POSITIVE</c>); <c>null</c> for the single logit or POSITIVE.</param>
 public sealed record FineTuneOptions(
     IReadOnlyList<string> Methods,
     IReadOnlyList<string> Objectives,
@@ -23,7 +25,9 @@ public sealed record FineTuneOptions(
     string? ModelDirectory,
     string OutputDirectory,
     bool Resume,
-    int Threads)
+    int Threads,
+    string? RewardModelDirectory = null,
+    string? RewardLabel = null)
 {
     /// <summary>Method keys, in the order they run by default.</summary>
     public static readonly string[] AllMethods = ["pama", "morlhf", "mgda-ub"];

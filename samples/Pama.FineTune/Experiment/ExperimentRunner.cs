@@ -79,8 +79,15 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             return InterruptedExitCode;
         }
 
-        Func<string, string, double>[] rewards = options.Objectives.Select(o => BuiltInObjectives.Reward(o, classifier)).ToArray();
-        IRewardObjective[] objectives = options.Objectives.Select((o, i) => RewardObjective.FromText(o, rewards[i])).ToArray();
+        // --reward-model: a Hugging Face classifier stands in for the built-in sentiment scorer.
+        using HuggingFaceRewardModel? rewardModel = options.RewardModelDirectory is { } rewardDirectory
+            ? HuggingFaceRewardModel.Load("sentiment", rewardDirectory, options.RewardLabel, device)
+            : null;
+        if (rewardModel is not null) progress.Log(rewardModel.Description);
+        Func<string, string, double>[] rewards = options.Objectives
+            .Select(o => o == "sentiment" && rewardModel is not null ? rewardModel.Reward : BuiltInObjectives.Reward(o, classifier)).ToArray();
+        IRewardObjective[] objectives = options.Objectives
+            .Select((o, i) => o == "sentiment" && rewardModel is not null ? rewardModel.Objective : RewardObjective.FromText(o, rewards[i])).ToArray();
         var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
         string fingerprint = RunFingerprint.Of(options, budget);
         progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +
@@ -88,7 +95,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
         // The pretrained policy on the held-out prompts, per seed: the starting point every method shares.
         var before = new Dictionary<int, HeldOutEvaluator.Evaluation>();
-        using (Gpt2Model initial = LoadPolicy(policyDirectory, device))
+        using (CausalLanguageModel initial = LoadPolicy(policyDirectory, device))
         {
             foreach (int seed in options.Seeds) before[seed] = evaluator.Evaluate(initial, EvaluationSeed(seed));
         }
@@ -151,9 +158,9 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
         Directory.CreateDirectory(runDirectory);
         File.WriteAllText(settingsPath, fingerprint);
-        using Gpt2Model policy = LoadPolicy(policyDirectory, device);
-        using Gpt2Model reference = LoadPolicy(policyDirectory, device);
-        using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId));
+        using CausalLanguageModel policy = LoadPolicy(policyDirectory, device);
+        using CausalLanguageModel reference = LoadPolicy(policyDirectory, device);
+        using var trainer = new PamaTrainer<CausalLanguageModel>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId));
         if (options.Resume && File.Exists(checkpointPath))
         {
             trainer.Load(checkpointPath);
@@ -233,15 +240,16 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     {
         if (options.ModelDirectory is { } directory)
         {
-            progress.Log($"Aligning the GPT-2 checkpoint in {directory} (no pretraining).");
-            return (directory, Gpt2Tokenizer.FromDirectory(directory), TrainingBudget.Pretrained);
+            progress.Log($"Aligning the {AutoModelForCausalLM.ReadModelType(Path.Combine(directory, "config.json"))} checkpoint in {directory} (no pretraining).");
+            return (directory, AutoTokenizer.FromPretrained(directory), TrainingBudget.Pretrained);
         }
 
         (string cache, CompactVocabularyTokenizer tokenizer) = EmbeddedPolicy.Ensure(Path.Combine(output, "pretrained"), corpus, progress, cancellation);
         return (cache, tokenizer, TrainingBudget.Tiny);
     }
 
-    private static Gpt2Model LoadPolicy(string directory, Device device) => Gpt2Model.FromPretrained(directory, device);
+    // Any supported causal LM (GPT-2, Llama, Mistral, Qwen2); the embedded policy is a GPT-2 checkpoint too.
+    private static CausalLanguageModel LoadPolicy(string directory, Device device) => AutoModelForCausalLM.FromPretrained(directory, device);
 
     private void WriteOutputs(string output, ReviewCorpus corpus, IReadOnlyDictionary<int, HeldOutEvaluator.Evaluation> before)
     {

@@ -17,6 +17,8 @@ public static class RunFingerprint
         granularity = options.Granularity,
         batchSize = options.BatchSize,
         model = options.ModelDirectory is null ? "embedded" : Path.GetFullPath(options.ModelDirectory),
+        rewardModel = options.RewardModelDirectory is null ? null : Path.GetFullPath(options.RewardModelDirectory),
+        rewardLabel = options.RewardLabel,
         budget,
     });
 }

@@ -104,7 +104,11 @@ public sealed record Gpt2Config
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not valid JSON, a required key is missing, a value has the
     /// wrong type, or it describes a variant this implementation does not support; the message names the file and key.</exception>
-    public static Gpt2Config FromJson(string path)
+    public static Gpt2Config FromJson(string path) => FromJson(path, requireTiedOutput: true);
+
+    /// <summary>Reads a GPT-2 <c>config.json</c>; <paramref name="requireTiedOutput"/> false accepts
+    /// <c>tie_word_embeddings = false</c>, which does not matter to models without an output layer (classifiers).</summary>
+    internal static Gpt2Config FromJson(string path, bool requireTiedOutput)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"GPT-2 config file '{path}' does not exist.", path);
@@ -128,7 +132,7 @@ public sealed record Gpt2Config
             throw new InvalidDataException($"{path}: scale_attn_by_inverse_layer_idx = true is not supported.");
         if (reader.OptionalBool("scale_attn_weights") == false)
             throw new InvalidDataException($"{path}: scale_attn_weights = false is not supported.");
-        if (reader.OptionalBool("tie_word_embeddings") == false)
+        if (requireTiedOutput && reader.OptionalBool("tie_word_embeddings") == false)
             throw new InvalidDataException($"{path}: tie_word_embeddings = false is not supported (GPT-2 ties lm_head to wte).");
 
         var defaults = new Gpt2Config();

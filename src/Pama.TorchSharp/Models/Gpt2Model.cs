@@ -85,7 +85,7 @@ public sealed class Gpt2Model : CausalLanguageModel
 
     /// <summary>
     /// Whether attention runs through libtorch's fused <c>scaled_dot_product_attention</c> (the default) rather than
-    /// the explicit <c>softmax(q kᵀ / √d + mask) v</c>. Both take the same additive mask and agree to rounding
+    /// the explicit <c>softmax(q kᵀ / √d + mask) v</c>. Both mask with the most negative finite value and agree to rounding
     /// (float64: within 1e-12, padding rows included); the explicit path is kept as the reference the tests compare
     /// against, and it is always used while attention dropout is active in training mode, so dropout keeps drawing
     /// from the same generator as before.

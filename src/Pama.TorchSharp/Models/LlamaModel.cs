@@ -92,8 +92,14 @@ public sealed class LlamaModel : CausalLanguageModel
             throw new ArgumentException($"attentionMask must be [{batch}, {total}] (cached plus new positions), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
         if (positionIds is not null && (positionIds.dim() != 2 || positionIds.shape[0] != batch || positionIds.shape[1] != count))
             throw new ArgumentException($"positionIds must be [{batch}, {count}], got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
-        RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
-        if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+        // The range checks read values back to the host. On the CPU that costs nothing; on an accelerator it would
+        // stall every decode step, so incremental steps there (a cache that already holds positions, fed the
+        // sampler's own ids) skip it; an out-of-range id then fails inside the embedding lookup instead.
+        if (!(past > 0 && inputIds.device.type != DeviceType.CPU))
+        {
+            RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
+            if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+        }
 
         using var scope = NewDisposeScope();
         Device device = Device;

@@ -31,8 +31,9 @@ namespace Pama.TorchSharp.Training;
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
 /// <para>All tensors follow the policy's device and floating type; the reference must live on the same device. The
-/// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only): on a GPU, each sampling step
-/// copies the next-token probabilities <c>[B, V]</c> to the CPU to draw from them.</para>
+/// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only), and its state is checkpointed:
+/// each rollout draws its <c>[MaxNewTokens, B]</c> sampling uniforms from it at once and moves them to the device in one
+/// transfer (see <see cref="TextGenerator"/>), so sampling itself never waits for the host.</para>
 /// </remarks>
 /// <typeparam name="TModel">The causal language model type (e.g. <see cref="Gpt2Model"/>).</typeparam>
 public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, ICausalLanguageModel
@@ -91,7 +92,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
         // A CPU generator on purpose: TorchSharp's Generator(seed, device) always creates a native CPU generator but
         // reports the requested device, so on CUDA multinomial/randperm would receive a CPU generator for CUDA tensors
-        // and fail. Sampling and shuffling copy to this generator's device (the CPU) and back.
+        // and fail. Sampling draws its uniforms here and moves them to the device; shuffling likewise.
         _generator = new Generator((ulong)options.Seed);
         _kl = new KlController(options.KlCoefficient, options.AdaptiveKl);
         ValueHeads = new ValueHeads(policy.HiddenSize, objectives.Count, _dtype, _device);
@@ -215,7 +216,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Builds a rollout from responses produced elsewhere (another sampler, a dataset, a human): row <c>b</c> is prompt
     /// <c>b</c> followed by response <c>b</c>, scored by the policy, the reference and the value heads without gradients, as
     /// if the policy had sampled it. A response ends at its first end-of-text token, if any (kept as its last token, as in
-    /// sampling). Dispose the result (or create it inside a dispose scope) when done.
+    /// sampling). Dispose the result (or create it inside a dispose scope) when done. With
+    /// <see cref="AdvantageEstimator.GroupRelative"/>, rows must come in groups of <see cref="PamaTrainerOptions.SamplesPerPrompt"/>
+    /// responses to one prompt.
     /// </summary>
     /// <param name="promptTokenIds">Prompt token ids, one non-empty list per row.</param>
     /// <param name="responseTokenIds">Response token ids, one non-empty list per row, each id below the vocabulary size.</param>
@@ -290,15 +293,18 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
             s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];
         WarnIfStalled(stationary, summary.Updates);
-        double meanKl = kl.sum(1).mean().to(ScalarType.Float64).item<double>();
+        // One copy for every reported scalar: mean KL, response token count, then the mean reward of each objective.
+        double[] reported = cat([kl.sum(1).mean().to(ScalarType.Float64).reshape(1), mask.sum().to(ScalarType.Float64).reshape(1),
+            checkedRewards.to(ScalarType.Float64).mean([0])]).cpu().data<double>().ToArray();
+        double meanKl = reported[0];
         _kl.Update(meanKl, rollout.Count);
 
         StepCount++;
-        double[] meanRewards = checkedRewards.to(ScalarType.Float64).mean([0]).cpu().data<double>().ToArray();
+        double[] meanRewards = reported[2..];
         return new StepMetrics(
             StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)mask.sum().to(ScalarType.Float64).item<double>(), clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
+            (long)reported[1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
         { StationaryDetails = stationary };
     }
 
@@ -412,8 +418,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     }
 
     /// <summary>
-    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture,
-    /// objective count and method; the next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
+    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture, objective count,
+    /// method (<see cref="Methods.IMultiObjectiveMethod.Name"/>) and optimizer types; the learning-rate schedule resumes
+    /// from the restored step count. The next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
     /// have taken. If the file is damaged half-way, the trainer's state is undefined: create a new trainer.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a trainer checkpoint or belongs to another configuration.</exception>

@@ -35,14 +35,17 @@ public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, 
     /// <summary>The response token ids of every row without padding (through the end-of-text token, if sampled), copied to the host.</summary>
     public int[][] ResponseTokenIds()
     {
-        long[] lengths = ResponseMask.sum(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
-        long[] flat = ResponseIds.contiguous().cpu().data<long>().ToArray();
+        // One copy to the host: each row's response length, then its ids.
+        using var scope = NewDisposeScope();
         int width = (int)ResponseLength;
-        var ids = new int[lengths.Length][];
+        long[] host = cat([ResponseMask.sum(1, keepdim: true).to(ScalarType.Int64), ResponseIds.to(ScalarType.Int64)], 1)
+            .contiguous().cpu().data<long>().ToArray();
+        var ids = new int[host.Length / (width + 1)][];
         for (int b = 0; b < ids.Length; b++)
         {
-            ids[b] = new int[lengths[b]];
-            for (int t = 0; t < ids[b].Length; t++) ids[b][t] = checked((int)flat[b * width + t]);
+            int start = b * (width + 1);
+            ids[b] = new int[host[start]];
+            for (int t = 0; t < ids[b].Length; t++) ids[b][t] = checked((int)host[start + 1 + t]);
         }
         return ids;
     }

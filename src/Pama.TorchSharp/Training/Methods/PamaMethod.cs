@@ -79,9 +79,17 @@ public sealed class PamaMethod : IMultiObjectiveMethod
 
     private static CombinedAdvantage PerRow(Tensor noon, Tensor rowStatistics, Tensor realRows, long[] weightShape, int n, int[] active)
     {
-        double[] all = ToHost(rowStatistics);
-        bool[] real = realRows.cpu().data<bool>().ToArray();
-        int rows = real.Length, k = active.Length;
+        // One copy to the host: the statistics with each row's real flag as an extra column.
+        double[] both = cat([rowStatistics.reshape(-1, n), realRows.to(ScalarType.Float64).unsqueeze(1)], 1).contiguous().cpu().data<double>().ToArray();
+        int rows = both.Length / (n + 1), k = active.Length;
+        var all = new double[rows * n];
+        var real = new bool[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            Array.Copy(both, r * (n + 1), all, r * n, n);
+            real[r] = both[r * (n + 1) + n] != 0;
+        }
+        RequireFinite(all);
         var a = new double[rows * k];
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < k; j++) a[r * k + j] = all[r * n + active[j]];
@@ -120,9 +128,10 @@ public sealed class PamaMethod : IMultiObjectiveMethod
             WithoutPositiveAdvantage: updates ? null : [.. active.Where(i => statisticSums[i] == 0.0)]);
     }
 
-    private static double[] ToHost(Tensor statistics)
+    private static double[] ToHost(Tensor statistics) => RequireFinite(statistics.contiguous().cpu().data<double>().ToArray());
+
+    private static double[] RequireFinite(double[] values)
     {
-        double[] values = statistics.contiguous().cpu().data<double>().ToArray();
         foreach (double v in values)
             if (!double.IsFinite(v))
                 throw new NonFiniteTrainingException($"A PAMA statistic is {v} (advantages overflowed); the update was refused and no parameter changed.");

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Pama.TorchSharp.Models;
+
+/// <summary>
+/// Reads a Hugging Face classifier's <c>config.json</c>: typed values with errors that name the file and
+/// the key, plus the label names (<c>id2label</c> / <c>num_labels</c>) every classifier shares.
+/// </summary>
+internal sealed class ClassifierConfigFile
+{
+    private readonly JsonObject _root;
+
+    private ClassifierConfigFile(string path, JsonObject root)
+    {
+        Path = path;
+        _root = root;
+    }
+
+    /// <summary>The file read.</summary>
+    public string Path { get; }
+
+    /// <summary>Parses the file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is not a JSON object.</exception>
+    public static ClassifierConfigFile Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
+        try
+        {
+            JsonObject root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                              ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
+            return new ClassifierConfigFile(path, root);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    public string? OptionalString(string key) => Value(key) switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out string? s) => s,
+        _ => throw WrongType(key, "a string"),
+    };
+
+    public int? OptionalInt(string key) => Value(key) switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out int i) => i,
+        JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue => (int)d,
+        _ => throw WrongType(key, "an integer"),
+    };
+
+    public int RequiredInt(string key) =>
+        OptionalInt(key) ?? throw new InvalidDataException($"{Path}: required key '{key}' is missing.");
+
+    public double? OptionalDouble(string key) => Value(key) switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out double d) => d,
+        _ => throw WrongType(key, "a number"),
+    };
+
+    public bool? OptionalBool(string key) => Value(key) switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out bool b) => b,
+        _ => throw WrongType(key, "true or false"),
+    };
+
+    /// <summary>
+    /// The pad token id. Configs may hold a list for <c>eos_token_id</c>-like keys; a list is not accepted here.
+    /// </summary>
+    public int? PadTokenId => OptionalInt("pad_token_id");
+
+    /// <summary>
+    /// Label names in id order: <c>id2label</c> where present (ids must be 0..n-1), otherwise <c>LABEL_i</c>
+    /// for <c>num_labels</c> labels (2 where the config names neither, as transformers does).
+    /// </summary>
+    public IReadOnlyList<string> Labels()
+    {
+        int? count = OptionalInt("num_labels") ?? OptionalInt("_num_labels");
+        if (Value("id2label") is JsonObject map)
+        {
+            var labels = new string?[map.Count];
+            foreach ((string key, JsonNode? node) in map)
+            {
+                if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id < 0 || id >= map.Count)
+                    throw new InvalidDataException($"{Path}: id2label key '{key}' is not an id in [0, {map.Count}).");
+                labels[id] = node is JsonValue v && v.TryGetValue(out string? name) ? name
+                    : throw new InvalidDataException($"{Path}: id2label['{key}'] must be a string.");
+            }
+            if (count is { } n && n != labels.Length)
+                throw new InvalidDataException($"{Path}: num_labels is {n} but id2label names {labels.Length} labels.");
+            return labels!;
+        }
+        if (Value("id2label") is not null) throw WrongType("id2label", "an object");
+        int labelCount = count ?? 2;
+        if (labelCount < 1) throw new InvalidDataException($"{Path}: num_labels must be at least 1, got {labelCount}.");
+        return Enumerable.Range(0, labelCount).Select(i => $"LABEL_{i}").ToArray();
+    }
+
+    private JsonNode? Value(string key) => _root.TryGetPropertyValue(key, out JsonNode? node) ? node : null;
+
+    private InvalidDataException WrongType(string key, string expected) =>
+        new($"{Path}: '{key}' must be {expected}, got {Value(key)?.ToJsonString()}.");
+}
