@@ -14,7 +14,9 @@ namespace Pama.FineTune.Experiment;
 /// <param name="PpoEpochs">Passes over each rollout batch.</param>
 /// <param name="MiniBatches">Minibatches per pass.</param>
 /// <param name="KlCoefficient">β of the per-token KL penalty.</param>
-public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, double ValueLearningRate, int PpoEpochs, int MiniBatches, double KlCoefficient)
+/// <param name="ValueHeads">How the value heads start (the same for every method).</param>
+public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, double ValueLearningRate, int PpoEpochs, int MiniBatches, double KlCoefficient,
+    ValueHeadInitialization ValueHeads = ValueHeadInitialization.FirstBatchMeanReturn)
 {
     /// <summary>
     /// The budget of the embedded tiny policy. A 0.27 M-parameter model trained for 40 steps needs a larger
@@ -22,10 +24,17 @@ public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, doubl
     /// length: in trial runs with β = 0.2 PAMA's responses got shorter over its first 24 steps, and with β = 0.1
     /// MORLHF's and MGDA-UB's got shorter over 40 steps; with β = 0.05 the rewards move within the budget.
     /// </summary>
-    public static readonly TrainingBudget Tiny = new(MaxNewTokens: 48, LearningRate: 3e-4, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.05);
+    /// <remarks>The published results (README, samples/Pama.FineTune/results) were measured with zero-initialised value heads,
+    /// before <see cref="ValueHeadInitialization.FirstBatchMeanReturn"/> became the library default; the budget keeps
+    /// <see cref="ValueHeadInitialization.Zero"/> so the default run still reproduces them until they are re-measured. Both
+    /// rewards here start near or above zero, so the old heads did not stall this run.</remarks>
+    public static readonly TrainingBudget Tiny = new(MaxNewTokens: 48, LearningRate: 3e-4, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.05,
+        ValueHeads: ValueHeadInitialization.Zero);
 
-    /// <summary>The budget for a Hugging Face GPT-2 (<c>--model</c>): the paper's learning rate and KL coefficient.</summary>
-    public static readonly TrainingBudget Pretrained = new(MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-5, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.2);
+    /// <summary>The budget for a Hugging Face GPT-2 (<c>--model</c>): the paper's learning rate and KL coefficient, with the library's
+    /// value-head defaults (heads start at the first batch's mean return and learn at 1e-3, so a sentiment logit that starts
+    /// negative does not stall PAMA).</summary>
+    public static readonly TrainingBudget Pretrained = new(MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.2);
 
     /// <summary>Sampling for training and evaluation alike: plain ancestral sampling (temperature 1, no top-k or top-p), stopping at end-of-text.</summary>
     public SamplingOptions Sampling(int endOfTextId) => new()
@@ -43,6 +52,7 @@ public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, doubl
         Method = MethodNames.ToMethod(method, granularity),
         LearningRate = LearningRate,
         ValueLearningRate = ValueLearningRate,
+        ValueHeadInitialization = ValueHeads,
         PpoEpochs = PpoEpochs,
         MiniBatches = MiniBatches,
         KlCoefficient = KlCoefficient,
