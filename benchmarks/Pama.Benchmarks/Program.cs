@@ -2,9 +2,14 @@ using BenchmarkDotNet.Running;
 
 namespace Pama.Benchmarks;
 
-/// <summary>Entry point: every benchmark class in this assembly is selectable with --filter.</summary>
+/// <summary>Entry point: every benchmark class in this assembly is selectable with --filter;
+/// <c>lora-memory</c> runs <see cref="LoraMemoryBenchmark"/> (native peak memory, outside BenchmarkDotNet).</summary>
 public static class Program
 {
-    public static void Main(string[] args) =>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == LoraMemoryBenchmark.Command) return LoraMemoryBenchmark.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

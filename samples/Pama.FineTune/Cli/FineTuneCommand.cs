@@ -81,6 +81,23 @@ public sealed class FineTuneCommand
         DefaultValueFactory = _ => FineTuneOptions.DefaultThreads,
     };
 
+    private readonly Option<bool> _lora = new("--lora")
+    {
+        Description = "Align through a LoRA adapter (frozen base, reference = base without the adapter); each run writes the adapter in PEFT's format.",
+    };
+
+    private readonly Option<int> _loraRank = new("--lora-rank")
+    {
+        Description = "Rank r of the LoRA adapter (with --lora).",
+        DefaultValueFactory = _ => 8,
+    };
+
+    private readonly Option<double> _loraAlpha = new("--lora-alpha")
+    {
+        Description = "LoRA scale numerator alpha; the update is scaled by alpha / r (with --lora).",
+        DefaultValueFactory = _ => 16,
+    };
+
     private readonly Option<bool> _resume = new("--resume")
     {
         Description = "Continue from the checkpoints in --out instead of starting over.",
@@ -97,6 +114,12 @@ public sealed class FineTuneCommand
         _seeds.Validators.Add(r => RequirePositive(r, _seeds));
         _batchSize.Validators.Add(r => RequirePositive(r, _batchSize));
         _threads.Validators.Add(r => RequirePositive(r, _threads));
+        _loraRank.Validators.Add(r => RequirePositive(r, _loraRank));
+        _loraAlpha.Validators.Add(r =>
+        {
+            double alpha = r.GetValueOrDefault<double>();
+            if (!(double.IsFinite(alpha) && alpha > 0)) r.AddError($"{_loraAlpha.Name} must be a positive number, got {alpha}.");
+        });
         _model.Validators.Add(ValidateModelDirectory);
         _rewardModel.Validators.Add(ValidateRewardModelDirectory);
 
@@ -105,6 +128,7 @@ public sealed class FineTuneCommand
             "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
         {
             _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads,
+            _lora, _loraRank, _loraAlpha,
         };
         root.Validators.Add(ValidateRewardLabel);
         root.SetAction((result, cancellation) => run(Bind(result), cancellation));
@@ -129,7 +153,12 @@ public sealed class FineTuneCommand
             result.GetValue(_resume),
             result.GetValue(_threads),
             result.GetValue(_rewardModel),
-            result.GetValue(_rewardLabel));
+            result.GetValue(_rewardLabel))
+        {
+            Lora = result.GetValue(_lora)
+                ? new Pama.TorchSharp.Models.LoraOptions { Rank = result.GetValue(_loraRank), Alpha = result.GetValue(_loraAlpha), TargetModules = ["c_attn", "c_proj", "c_fc"] }
+                : null,
+        };
     }
 
     private static string[] SplitObjectives(string[]? values) =>

@@ -58,6 +58,13 @@ public sealed record FineTuneOptions(
     /// </summary>
     public const int DefaultThreads = 1;
 
+    /// <summary>
+    /// LoRA settings when the run aligns through an adapter (<c>--lora</c>), or <c>null</c> for full fine-tuning. The adapter wraps
+    /// GPT-2's <c>c_attn</c>, <c>c_proj</c> and <c>c_fc</c> (every projection of a Llama-family model), the reference is the same model with the adapter disabled, and each run
+    /// writes its adapter in PEFT's format to <c>adapter/</c> in its folder.
+    /// </summary>
+    public Pama.TorchSharp.Models.LoraOptions? Lora { get; init; }
+
     /// <summary>Default output folder.</summary>
     public const string DefaultOutputDirectory = "./pama-run";
 }

@@ -32,6 +32,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     // Fixed, not --batch-size: the held-out draws then depend only on the seed, whatever the training batch.
     private const int EvaluationBatchSize = 64;
     private const string CheckpointFileName = "trainer.ckpt";
+    private const string AdapterDirectoryName = "adapter";
 
     /// <summary>The files a run writes at the top of the output folder.</summary>
     private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "summary.json", "summary.md", "samples.txt"];
@@ -159,8 +160,13 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         Directory.CreateDirectory(runDirectory);
         File.WriteAllText(settingsPath, fingerprint);
         using CausalLanguageModel policy = LoadPolicy(policyDirectory, device);
-        using CausalLanguageModel reference = LoadPolicy(policyDirectory, device);
-        using var trainer = new PamaTrainer<CausalLanguageModel>(policy, reference, tokenizer, objectives, budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId));
+        // With --lora the reference is the policy with its adapter disabled: no second copy of the model.
+        using CausalLanguageModel? reference = options.Lora is null ? LoadPolicy(policyDirectory, device) : null;
+        using LoraAdapter? adapter = options.Lora is { } lora ? ApplyAdapter(policy, lora, seed) : null;
+        PamaTrainerOptions trainerOptions = budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId);
+        using var trainer = adapter is not null
+            ? new PamaTrainer<CausalLanguageModel>(policy, adapter, tokenizer, objectives, trainerOptions)
+            : new PamaTrainer<CausalLanguageModel>(policy, reference!, tokenizer, objectives, trainerOptions);
         if (options.Resume && File.Exists(checkpointPath))
         {
             trainer.Load(checkpointPath);
@@ -206,6 +212,12 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
 
         trainer.Save(checkpointPath);
+        if (adapter is not null)
+        {
+            string adapterDirectory = Path.Combine(runDirectory, AdapterDirectoryName);
+            adapter.Save(adapterDirectory);
+            progress.Log($"{label}: LoRA adapter ({adapter.ParameterCount:N0} trained parameters) written in PEFT's format to {adapterDirectory}.");
+        }
         HeldOutEvaluator.Evaluation evaluation = evaluator.Evaluate(policy, EvaluationSeed(seed));
         var record = new RunRecord(
             method, seed, options.Steps, fingerprint,
@@ -215,6 +227,16 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         record.Write(recordPath);
         task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return record;
+    }
+
+    // The adapter's initial A matrices come from the run's seed, so a resumed run rebuilds the same adapter before loading its checkpoint.
+    // GPT-2's Conv1D layers, or every projection of a Llama-family decoder.
+    private static LoraAdapter ApplyAdapter(CausalLanguageModel policy, LoraOptions lora, int seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        LoraOptions targeted = policy.ModelType == "gpt2" ? lora
+            : lora with { TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] };
+        return LoraAdapter.Apply(policy, targeted, generator);
     }
 
     private string Status(StepMetrics metrics, IRewardObjective[] objectives)

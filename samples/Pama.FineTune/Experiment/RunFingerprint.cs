@@ -20,5 +20,6 @@ public static class RunFingerprint
         rewardModel = options.RewardModelDirectory is null ? null : Path.GetFullPath(options.RewardModelDirectory),
         rewardLabel = options.RewardLabel,
         budget,
+        lora = options.Lora is { } lora ? new { rank = lora.Rank, alpha = lora.Alpha, targets = lora.TargetModules } : null,
     });
 }

@@ -43,11 +43,14 @@ public static class TextGenerator
     /// <param name="options">Sampling options.</param>
     /// <param name="generator">Source of randomness, owned by the caller: a CPU generator (TorchSharp 0.107 creates only
     /// those). <c>[MaxNewTokens, B]</c> uniforms are drawn from it per call, also when the temperature is 0.</param>
+    /// <param name="slice">Where these rows sit in a batch sampled by several processes (data parallelism): the uniforms of the
+    /// whole batch are drawn and this call's columns used. <c>null</c>: the rows are the whole batch.</param>
     /// <returns>Sequences, masks and position ids, on the model's device.</returns>
     /// <exception cref="ArgumentException">Shapes disagree, a prompt row is empty or not left-padded, an option is invalid,
-    /// the generator is not a CPU generator, or prompt plus <see cref="SamplingOptions.MaxNewTokens"/> exceeds the model's context length.</exception>
+    /// the generator is not a CPU generator, the rows do not fit in <paramref name="slice"/>, or prompt plus
+    /// <see cref="SamplingOptions.MaxNewTokens"/> exceeds the model's context length.</exception>
     /// <exception cref="InvalidOperationException">The model produced NaN logits; the message names the row and step.</exception>
-    public static GenerationResult Generate<TModel>(TModel model, Tensor promptIds, Tensor promptMask, SamplingOptions options, Generator generator)
+    public static GenerationResult Generate<TModel>(TModel model, Tensor promptIds, Tensor promptMask, SamplingOptions options, Generator generator, BatchSlice? slice = null)
         where TModel : nn.Module, ICausalLanguageModel
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -61,6 +64,7 @@ public static class TextGenerator
             throw new ArgumentException($"promptIds must be int64 [B, P], got {promptIds.dtype} [{string.Join(", ", promptIds.shape)}].", nameof(promptIds));
         if (!promptMask.shape.SequenceEqual(promptIds.shape))
             throw new ArgumentException($"promptMask [{string.Join(", ", promptMask.shape)}] must have the shape of promptIds [{string.Join(", ", promptIds.shape)}].", nameof(promptMask));
+        slice?.Validate(promptIds.shape[0]);
         int promptLength = checked((int)promptIds.shape[1]);
         if (promptLength == 0) throw new ArgumentException("Prompts must hold at least one column.", nameof(promptIds));
         if (promptLength + options.MaxNewTokens > model.ContextLength)
@@ -80,7 +84,9 @@ public static class TextGenerator
             Tensor ids = promptIds.to(device);
             // All of this call's randomness, drawn up front: one uniform in (0, 1] per step and row.
             ScalarType computeType = InverseCdfSampler.ComputeType(first?.dtype ?? ScalarType.Float32);
-            Tensor uniforms = DrawUniforms(generator, options.MaxNewTokens, promptIds.shape[0], computeType, device);
+            Tensor uniforms = slice is { } part
+                ? DrawUniforms(generator, options.MaxNewTokens, part.TotalRows, computeType, device).narrow(1, part.Offset, promptIds.shape[0])
+                : DrawUniforms(generator, options.MaxNewTokens, promptIds.shape[0], computeType, device);
             GenerationResult result = Decode(model, ids, mask, options, uniforms, cached: options.UseKeyValueCache && model.SupportsKeyValueCache);
             foreach (Tensor t in new[] { result.Sequences, result.AttentionMask, result.PositionIds, result.ResponseMask, result.ResponseIds })
                 t.MoveToOuterDisposeScope();

@@ -420,7 +420,7 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// The affine map of Hugging Face's GPT-2 "Conv1D": <c>y = x W + b</c> with <c>W</c> stored as
     /// <c>[in, out]</c> (the transpose of <see cref="nn.Linear(long, long, bool, Device?, ScalarType?)"/>'s layout).
     /// </summary>
-    private sealed class Conv1D : nn.Module
+    private sealed class Conv1D : nn.Module, ILoraTargetLayer
     {
         public readonly Parameter weight;
         public readonly Parameter bias;
@@ -432,6 +432,12 @@ public sealed class Gpt2Model : CausalLanguageModel
             RegisterComponents();
         }
 
+        Parameter ILoraTargetLayer.Weight => weight;
+
+        bool ILoraTargetLayer.WeightIsInputByOutput => true;
+
+        public LoraLayer? Lora { get; set; }
+
         public void Initialize(Generator generator, double std) => weight.normal_(0, std, generator);
 
         public Tensor Forward(Tensor x)
@@ -439,7 +445,8 @@ public sealed class Gpt2Model : CausalLanguageModel
             long outputs = weight.shape[1];
             long[] shape = x.shape;
             shape[^1] = outputs;
-            return addmm(bias, x.reshape(-1, x.shape[^1]), weight, beta: 1, alpha: 1).view(shape);
+            Tensor y = addmm(bias, x.reshape(-1, x.shape[^1]), weight, beta: 1, alpha: 1).view(shape);
+            return Lora is null ? y : Lora.AddTo(x, y);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Advantages;
@@ -30,7 +31,8 @@ namespace Pama.TorchSharp.Training;
 /// moves the policy.</para>
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
-/// <para>All tensors follow the policy's device and floating type; the reference must live on the same device. The
+/// <para>All tensors follow the policy's device and the floating type of its trainable parameters, at least float32 (a bf16 / fp16
+/// model's logits are read in float32; value heads are float32); the reference must live on the same device. The
 /// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only), and its state is checkpointed:
 /// each rollout draws its <c>[MaxNewTokens, B]</c> sampling uniforms from it at once and moves them to the device in one
 /// transfer (see <see cref="TextGenerator"/>), so sampling itself never waits for the host.</para>
@@ -54,6 +56,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private bool _valueHeadsCalibrated;
     private int _consecutiveStationaryUpdates;
     private bool _stallWarned;
+    private readonly LoraAdapter? _adapter;
 
     /// <summary>Creates a trainer. The policy is trained in place; the reference is frozen.</summary>
     /// <param name="policy">Model to fine-tune (its trainable parameters are those with <c>requires_grad</c>).</param>
@@ -63,14 +66,37 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <param name="options">Settings; validated here.</param>
     /// <exception cref="ArgumentException">An argument or a setting is invalid (the message names it).</exception>
     public PamaTrainer(TModel policy, TModel reference, ITextTokenizer tokenizer, IReadOnlyList<IRewardObjective> objectives, PamaTrainerOptions options)
+        : this(policy, reference ?? throw new ArgumentNullException(nameof(reference)), null, tokenizer, objectives, options)
+    {
+    }
+
+    /// <summary>
+    /// Creates a trainer that trains <paramref name="adapter"/> inside <paramref name="policy"/> and takes as reference the same
+    /// module with the adapter disabled (<see cref="LoraAdapter.Disable"/>): no second copy of the model. Only the adapter (and the
+    /// value heads) are trained, and checkpoints hold the adapter, not the frozen base.
+    /// </summary>
+    /// <param name="policy">Model carrying <paramref name="adapter"/>; its base parameters stay frozen.</param>
+    /// <param name="adapter">The LoRA adapter applied to or loaded into <paramref name="policy"/> (not merged).</param>
+    /// <param name="tokenizer">Tokenizer of the model.</param>
+    /// <param name="objectives">The <c>n ≥ 1</c> reward objectives.</param>
+    /// <param name="options">Settings; validated here.</param>
+    /// <exception cref="ArgumentException">An argument or a setting is invalid, or the adapter does not belong to the policy (the message names it).</exception>
+    public PamaTrainer(TModel policy, LoraAdapter adapter, ITextTokenizer tokenizer, IReadOnlyList<IRewardObjective> objectives, PamaTrainerOptions options)
+        : this(policy, policy, adapter ?? throw new ArgumentNullException(nameof(adapter)), tokenizer, objectives, options)
+    {
+    }
+
+    private PamaTrainer(TModel policy, TModel reference, LoraAdapter? adapter, ITextTokenizer tokenizer, IReadOnlyList<IRewardObjective> objectives, PamaTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(objectives);
         ArgumentNullException.ThrowIfNull(options);
-        if (ReferenceEquals(policy, reference))
+        if (adapter is null && ReferenceEquals(policy, reference))
             throw new ArgumentException("The reference must be a separate (frozen) copy of the policy, not the policy itself.", nameof(reference));
+        if (adapter is not null && (!ReferenceEquals(adapter.Model, policy) || adapter.IsMerged))
+            throw new ArgumentException("The adapter must be an unmerged LoRA adapter of this policy.", nameof(adapter));
         for (int i = 0; i < objectives.Count; i++)
             if (objectives[i] is null) throw new ArgumentException($"Objective {i} is null.", nameof(objectives));
         options.Validate(objectives.Count);
@@ -82,11 +108,15 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         Parameter first = policy.parameters().FirstOrDefault()
             ?? throw new ArgumentException("The policy has no parameters.", nameof(policy));
         _device = first.device;
-        _dtype = first.dtype;
         Parameter[] trainable = [.. policy.parameters().Where(p => p.requires_grad)];
         if (trainable.Length == 0) throw new ArgumentException("The policy has no trainable parameters.", nameof(policy));
+        // Rewards, advantages, log-probabilities and value heads are at least float32: a bf16 / fp16 base keeps its weights
+        // in half precision, but PPO's ratios and the value heads would lose too much in it.
+        _dtype = trainable[0].dtype is ScalarType.BFloat16 or ScalarType.Float16 ? ScalarType.Float32 : trainable[0].dtype;
+        _adapter = adapter;
 
-        foreach (Parameter p in reference.parameters()) p.requires_grad = false;
+        if (adapter is null)
+            foreach (Parameter p in reference.parameters()) p.requires_grad = false;
         reference.eval();
         policy.eval();
 
@@ -107,7 +137,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
         _maxNewTokens = sampling.MaxNewTokens;
-        _sampler = new RolloutSampler<TModel>(policy, reference, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
+        _sampler = new RolloutSampler<TModel>(policy, reference, adapter, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, options.Method, options);
     }
 
@@ -197,7 +227,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         CheckPrompts(ids, nameof(prompts));
         CheckRoomForResponses(ids, nameof(prompts));
         _policy.eval();
-        return _sampler.Sample(prompts, ids);
+        return _sampler.Sample(prompts, ids, RankSlice(ids.Length));
     }
 
     /// <summary>Samples responses to prompts given as token ids (decoded for text-based objectives).</summary>
@@ -209,7 +239,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         CheckPrompts(ids, nameof(promptTokenIds));
         CheckRoomForResponses(ids, nameof(promptTokenIds));
         _policy.eval();
-        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids);
+        return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids, RankSlice(ids.Length));
     }
 
     /// <summary>
@@ -293,18 +323,25 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
             s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];
         WarnIfStalled(stationary, summary.Updates);
-        // One copy for every reported scalar: mean KL, response token count, then the mean reward of each objective.
-        double[] reported = cat([kl.sum(1).mean().to(ScalarType.Float64).reshape(1), mask.sum().to(ScalarType.Float64).reshape(1),
-            checkedRewards.to(ScalarType.Float64).mean([0])]).cpu().data<double>().ToArray();
-        double meanKl = reported[0];
-        _kl.Update(meanKl, rollout.Count);
+
+        // What the step reports and the KL controller sees are over the whole batch (all ranks of a data-parallel run):
+        // one host copy and one sum of [Σ rewards (n), Σ response KL, response tokens, Σ entropy × tokens, rows].
+        int n = _objectives.Count;
+        double[] local = cat([
+            checkedRewards.to(ScalarType.Float64).sum([0]),
+            kl.sum().to(ScalarType.Float64).reshape(1),
+            mask.sum().to(ScalarType.Float64).reshape(1)]).cpu().data<double>().ToArray();
+        double[] sums = Options.ProcessGroup.Sum([.. local, rollout.Entropy * local[n + 1], rollout.Count]);
+        double rows = sums[n + 3];
+        double meanKl = sums[n] / rows;
+        _kl.Update(meanKl, (int)rows);
 
         StepCount++;
-        double[] meanRewards = reported[2..];
+        double[] meanRewards = [.. sums[..n].Select(v => v / rows)];
         return new StepMetrics(
             StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
-            summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, rollout.Entropy,
-            (long)reported[1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
+            summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, sums[n + 2] / Math.Max(sums[n + 1], 1),
+            (long)sums[n + 1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
         { StationaryDetails = stationary };
     }
 
@@ -374,6 +411,18 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         return rewards.to(_dtype, _device);
     }
 
+    /// <summary>
+    /// In a data-parallel run, where this rank's sampled rows sit in the batch of all ranks (in rank order), so that sampling
+    /// draws the whole batch's randomness and every rank's generator stays in step; <c>null</c> in one process.
+    /// </summary>
+    private BatchSlice? RankSlice(int promptCount)
+    {
+        IProcessGroup group = Options.ProcessGroup;
+        if (group.Size == 1) return null;
+        long[] rows = group.Gather((long)promptCount * Options.SamplesPerPrompt);
+        return new BatchSlice(rows.Take(group.Rank).Sum(), rows.Sum());
+    }
+
     private static int[][] Copy(IReadOnlyList<IReadOnlyList<int>> lists, string what, string parameter)
     {
         var copy = new int[lists.Count][];
@@ -411,9 +460,11 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient and generator
     /// state to <paramref name="path"/>, atomically: the previous file survives any failure.
     /// </summary>
+    /// <remarks>In a data-parallel run every rank holds the same state, so only rank 0 writes; on other ranks this does nothing.</remarks>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Options.ProcessGroup.Rank != 0) return;
         TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method.Name, StepCount, _kl.Coefficient), Parts());
     }
 
@@ -443,7 +494,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _generator.Dispose();
     }
 
-    private TrainerCheckpoint.Parts Parts() => new(_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator);
+    // With an adapter the checkpoint holds the adapter's matrices, not the frozen base (the caller rebuilds the base from its files).
+    private TrainerCheckpoint.Parts Parts() =>
+        new(_adapter?.ParameterModule() ?? (nn.Module)_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator);
 
     private static OptimizerHelper CreateOptimizer(OptimizerFactory? factory, IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay, string group)
     {

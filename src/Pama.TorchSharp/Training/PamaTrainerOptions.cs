@@ -109,6 +109,17 @@ public sealed record PamaTrainerOptions
     public long Seed { get; init; }
 
     /// <summary>
+    /// The processes of a data-parallel run (default <see cref="Distributed.SingleProcessGroup.Instance"/>: one process, no
+    /// communication). With a group of several ranks, each rank's trainer steps on its own share of the batch and every update
+    /// sums, over the ranks, PAMA's statistic sums and token counts (MGDA-UB: its Gramian; MORLHF: nothing), the gradients and
+    /// the reported values, so every rank computes the same weights, takes the same optimizer step and keeps the same KL
+    /// coefficient and step counter: a step on the ranks' shares equals one process's step on the whole batch. Every rank must
+    /// use the same options and seed; only rank 0 writes checkpoints. An exception on one rank ends the job (MPI's launcher
+    /// stops the others).
+    /// </summary>
+    public Distributed.IProcessGroup ProcessGroup { get; init; } = Distributed.SingleProcessGroup.Instance;
+
+    /// <summary>
     /// Checks every setting for <paramref name="objectiveCount"/> objectives.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is out of range; the parameter name is the property's name.</exception>
@@ -139,6 +150,7 @@ public sealed record PamaTrainerOptions
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), $"must be finite and nonnegative, got {WeightDecay}");
         Require(double.IsFinite(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be finite and positive, got {MaxGradNorm}");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"must be at least 1, got {PpoEpochs}");
+        Require(ProcessGroup is not null, nameof(ProcessGroup), "must not be null (use SingleProcessGroup.Instance)");
         Require(MiniBatches >= 1, nameof(MiniBatches), $"must be at least 1, got {MiniBatches}");
         Require(double.IsFinite(ValueLossCoefficient) && ValueLossCoefficient >= 0, nameof(ValueLossCoefficient), $"must be finite and nonnegative, got {ValueLossCoefficient}");
         Require(ValueClipRange is null || (double.IsFinite(ValueClipRange.Value) && ValueClipRange.Value > 0), nameof(ValueClipRange),

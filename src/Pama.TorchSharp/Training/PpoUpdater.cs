@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Methods;
 using TorchSharp.Modules;
@@ -22,6 +23,19 @@ internal sealed class PpoUpdater(
     PamaTrainerOptions options)
 {
     private readonly IReadOnlyList<Parameter> _valueParameters = [.. valueHeads.parameters()];
+    private readonly IProcessGroup _group = options.ProcessGroup;
+
+    /// <summary>This rank's share <c>N_rank / N_all</c> of the minibatch's response tokens (1, with no host copy, in one process).</summary>
+    private double TokenShare(Tensor mask)
+    {
+        if (_group.Size == 1) return 1.0;
+        double local = mask.sum().to(ScalarType.Float64).cpu().item<double>();
+        double all = _group.Sum(local)[0];
+        return all > 0 ? local / all : 0.0;
+    }
+
+    /// <summary>A token mean scaled to this rank's term of the mean over all ranks (unchanged in one process).</summary>
+    private Tensor Share(Tensor mean, double share) => _group.Size == 1 ? mean : mean * share;
 
     /// <summary>Runs all updates of one step.</summary>
     /// <param name="rollout">The step's rollout.</param>
@@ -32,8 +46,12 @@ internal sealed class PpoUpdater(
     {
         int n = (int)advantages.shape[2];
         long rows = rollout.Sequences.Count;
-        if (options.MiniBatches > rows)
-            throw new ArgumentException($"{nameof(PamaTrainerOptions.MiniBatches)} is {options.MiniBatches} but the step has only {rows} responses.", nameof(options));
+        // Data parallelism: this rank holds rows [offset, offset + rows) of the step's whole batch.
+        long[] rankRows = _group.Gather(rows);
+        long allRows = rankRows.Sum();
+        long offset = rankRows.Take(_group.Rank).Sum();
+        if (options.MiniBatches > allRows)
+            throw new ArgumentException($"{nameof(PamaTrainerOptions.MiniBatches)} is {options.MiniBatches} but the step has only {allRows} responses.", nameof(options));
 
         var weightSum = new double[n];
         var valueLossSum = new double[n];
@@ -44,11 +62,14 @@ internal sealed class PpoUpdater(
         for (int epoch = 0; epoch < options.PpoEpochs; epoch++)
         {
             using var epochScope = NewDisposeScope();
-            Tensor order = randperm(rows, generator: generator, device: generator.device).to(advantages.device);
-            foreach (Tensor rowsOfBatch in order.tensor_split(options.MiniBatches))
+            // Every rank draws the same permutation of the whole batch and keeps its own rows of each minibatch, in order:
+            // the minibatches are those of one process holding the whole batch, and the generators stay in step.
+            Tensor order = randperm(allRows, generator: generator, device: generator.device);
+            foreach (Tensor minibatch in order.tensor_split(options.MiniBatches))
             {
                 using var scope = NewDisposeScope();
-                var result = UpdateMinibatch(rollout, advantages, returns, rowsOfBatch);
+                Tensor local = _group.Size == 1 ? minibatch : minibatch.masked_select(minibatch.ge(offset).logical_and(minibatch.lt(offset + rows))) - offset;
+                var result = UpdateMinibatch(rollout, advantages, returns, local.to(advantages.device));
                 updates++;
                 for (int i = 0; i < n; i++) weightSum[i] += result.Combined.Weights[i];
                 optimalValueSum += result.Combined.OptimalValue;
@@ -78,25 +99,30 @@ internal sealed class PpoUpdater(
         Tensor oldLogProbs = rollout.OldLogProbs.index_select(0, rows);
         var forward = ResponseForward.Run(policy, sequences);
 
+        // Data parallelism: every token mean below becomes this rank's term of the mean over all ranks' tokens.
+        double share = TokenShare(mask);
+
         // The method reads the ratio at the current policy, so PAMA's statistics are recomputed every update.
         var clock = Stopwatch.StartNew();
         CombinedAdvantage combined = method.Combine(new MethodInput(
-            advantages.index_select(0, rows), forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, options.ClipEpsilon));
+            advantages.index_select(0, rows), forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, options.ClipEpsilon)
+        { ProcessGroup = _group, TokenShare = share });
         double weightingSeconds = clock.Elapsed.TotalSeconds;
-        Tensor policyLoss = PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon);
-        Tensor? valueLosses = returns is null ? null : PpoLosses.ValueLosses(
-            valueHeads.call(forward.ResponseHiddenState), rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange);
+        bool updatesPolicy = _group.Size == 1 ? combined.UpdatesPolicy : _group.Sum(combined.UpdatesPolicy ? 1 : 0)[0] > 0;
+        Tensor policyLoss = Share(PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon), share);
+        Tensor? valueLosses = returns is null ? null : Share(PpoLosses.ValueLosses(
+            valueHeads.call(forward.ResponseHiddenState), rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange), share);
 
-        // One host copy for everything reported: policy loss, clip fraction, value losses.
-        Tensor clipFraction = PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().sub(1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask);
+        // One host copy (and one sum over the ranks) for everything reported: policy loss, clip fraction, value losses.
+        Tensor clipFraction = Share(PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().sub(1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask), share);
         Tensor[] reported = valueLosses is null ? [policyLoss.reshape(1), clipFraction.reshape(1)] : [policyLoss.reshape(1), clipFraction.reshape(1), valueLosses];
-        double[] host = cat(reported).detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
+        double[] host = _group.Sum(cat(reported).detach().to(ScalarType.Float64).cpu().data<double>().ToArray());
         if (host.Any(v => !double.IsFinite(v)))
             throw new NonFiniteTrainingException(
                 $"Non-finite loss (policy {host[0]}, value [{string.Join(", ", host.Skip(2))}]); the update was refused and no parameter changed.");
 
-        Step(combined.UpdatesPolicy ? policyLoss : null, valueLosses);
-        return (combined, host[0], host[2..], host[1], weightingSeconds);
+        Step(updatesPolicy ? policyLoss : null, valueLosses);
+        return (combined with { UpdatesPolicy = updatesPolicy }, host[0], host[2..], host[1], weightingSeconds);
     }
 
     /// <summary>
@@ -112,6 +138,8 @@ internal sealed class PpoUpdater(
         if (total is null) return;
 
         total.backward();
+        if (policyLoss is not null) GradientAllReduce.Sum(_group, policyParameters);
+        if (valueLosses is not null) GradientAllReduce.Sum(_group, _valueParameters);
         var groups = new List<(string, IReadOnlyList<Parameter>)>();
         if (policyLoss is not null) groups.Add(("policy", policyParameters));
         if (valueLosses is not null) groups.Add(("value-head", _valueParameters));

@@ -20,6 +20,8 @@ public sealed record ResponseForward(Tensor LogProbs, Tensor Logits, Tensor Resp
         var output = model.Forward(sequences.SequenceIds, sequences.AttentionMask, sequences.PositionIds);
         long start = sequences.PromptLength - 1, length = sequences.ResponseLength;
         Tensor logits = output.Logits.narrow(1, start, length);
+        // A half-precision model's logits are read in float32, so log-probabilities and PPO ratios keep their digits.
+        if (logits.dtype is ScalarType.BFloat16 or ScalarType.Float16) logits = logits.to(ScalarType.Float32);
         Tensor hidden = output.LastHiddenState.narrow(1, start, length);
         Tensor chosen = logits.gather(-1, sequences.ResponseIds.unsqueeze(-1)).squeeze(-1);
         Tensor logProbs = chosen - logits.logsumexp(-1);

@@ -15,6 +15,7 @@ namespace Pama.TorchSharp.Training;
 internal sealed class RolloutSampler<TModel>(
     TModel policy,
     TModel reference,
+    LoraAdapter? referenceAdapter,
     ValueHeads valueHeads,
     ITextTokenizer tokenizer,
     SamplingOptions sampling,
@@ -27,7 +28,10 @@ internal sealed class RolloutSampler<TModel>(
     public int EndOfTextId => sampling.EosTokenId ?? tokenizer.EndOfTextId;
 
     /// <summary>Samples and scores responses to <paramref name="promptTexts"/> (token ids <paramref name="promptIds"/>).</summary>
-    public RolloutBatch Sample(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds)
+    /// <param name="promptTexts">The prompts' texts.</param>
+    /// <param name="promptIds">The prompts' token ids.</param>
+    /// <param name="slice">Where the rows sit in the batch of all ranks of a data-parallel run (<c>null</c> in one process).</param>
+    public RolloutBatch Sample(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds, BatchSlice? slice = null)
     {
         var texts = new List<string>(promptIds.Count * samplesPerPrompt);
         var ids = new List<int[]>(promptIds.Count * samplesPerPrompt);
@@ -37,7 +41,7 @@ internal sealed class RolloutSampler<TModel>(
         var (paddedIds, paddedMask) = PromptBatch.LeftPad(ids, sampling.ResolvedPadTokenId, device);
         // The result's tensors live in the caller's dispose scope, which frees them; the rollout keeps using them,
         // so the result itself is not disposed here.
-        GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator);
+        GenerationResult generated = TextGenerator.Generate(policy, paddedIds, paddedMask, sampling, generator, slice);
         return Score(texts, ids, RolloutSequences.FromGeneration(generated, floating));
     }
 
@@ -68,7 +72,7 @@ internal sealed class RolloutSampler<TModel>(
 
     private RolloutBatch Score(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds, RolloutSequences sequences)
     {
-        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, valueHeads, sequences);
+        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, referenceAdapter, valueHeads, sequences);
         int[][] responses = sequences.ResponseTokenIds();
         string[] responseTexts = [.. responses.Select(r => ResponseText.Decode(tokenizer, r, EndOfTextId))];
         var rewardBatch = new RewardBatch(promptTexts, responseTexts, promptIds, responses, sequences.SequenceIds, sequences.AttentionMask);

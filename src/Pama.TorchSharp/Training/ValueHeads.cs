@@ -57,5 +57,6 @@ public sealed class ValueHeads : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Values <c>[..., n]</c> of hidden states <c>[..., H]</c>; gradients do not flow into <paramref name="hiddenStates"/>.</summary>
-    public override Tensor forward(Tensor hiddenStates) => nn.functional.linear(hiddenStates.detach(), weight, bias);
+    /// <remarks>Hidden states of another type (a bf16 base under fp32 heads) are converted to the heads' type.</remarks>
+    public override Tensor forward(Tensor hiddenStates) => nn.functional.linear(hiddenStates.detach().to(weight.dtype), weight, bias);
 }

@@ -30,6 +30,20 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void LoraOptionsBuildAnAdapterSettingOnlyWhenAskedFor()
+    {
+        (FineTuneOptions? plain, _) = Parse();
+        (FineTuneOptions? lora, IReadOnlyList<string> errors) = Parse("--lora", "--lora-rank", "4", "--lora-alpha", "12");
+        Assert.Empty(errors);
+        Assert.Null(plain!.Lora);
+        Assert.NotNull(lora!.Lora);
+        Assert.Equal(4, lora.Lora.Rank);
+        Assert.Equal(12, lora.Lora.Alpha);
+        Assert.Equal(["c_attn", "c_proj", "c_fc"], lora.Lora.TargetModules);
+        Assert.NotEmpty(Parse("--lora", "--lora-rank", "0").Errors);
+    }
+
+    [Fact]
     public void MethodsRepeatAndObjectivesAcceptCommas()
     {
         (FineTuneOptions? options, _) = Parse("--method", "pama", "--method", "mgda-ub", "--objectives", "sentiment,length,non-repetition", "--seeds", "2");

@@ -26,7 +26,8 @@ public sealed class NoonStatisticsTests
         }, [4, 7], ScalarType.Float64);
 
         Tensor perToken = NoonStatistics.PerToken(NoonStatistics.Clip(advantages), ratios, mask, epsilon);
-        double[] batch = TinyModels.Values(NoonStatistics.PerBatch(perToken, mask));
+        double[] sums = TinyModels.Values(NoonStatistics.PerBatchSums(perToken, mask));
+        double[] batch = [.. sums[..3].Select(v => v / sums[3])];
         double[] sequence = TinyModels.Values(NoonStatistics.PerSequence(perToken, mask));
 
         double[] a = TinyModels.Values(advantages), u = TinyModels.Values(ratios), m = TinyModels.Values(mask);

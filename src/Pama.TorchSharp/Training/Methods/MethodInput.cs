@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Distributed;
 using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training.Methods;
@@ -18,6 +19,18 @@ public sealed record MethodInput(
     Tensor LastHiddenState,
     double ClipEpsilon)
 {
+    /// <summary>
+    /// The processes sharing this update (data parallelism). A method whose weights depend on the whole minibatch sums its
+    /// statistics over the group, so that every rank gets the weights one process would get on the union of the ranks' rows.
+    /// </summary>
+    public IProcessGroup ProcessGroup { get; init; } = SingleProcessGroup.Instance;
+
+    /// <summary>
+    /// This rank's share of the update's response tokens, <c>N_rank / N_all</c> (1 in a single process): a token mean over this
+    /// rank's rows times this share is the rank's term of the mean over all ranks' rows.
+    /// </summary>
+    public double TokenShare { get; init; } = 1.0;
+
     /// <summary>Number of objectives <c>n</c>.</summary>
     public int ObjectiveCount => (int)Advantages.shape[2];
 

@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using Pama.TorchSharp.Distributed;
 using Pama.Weightings;
 using static TorchSharp.torch;
 
@@ -58,7 +59,12 @@ public sealed class MgdaUbMethod : IMultiObjectiveMethod
             gradients[i] = gradient.detach().reshape(-1).to(ScalarType.Float64);
         }
         Tensor stacked = stack(gradients);
+        // Data parallelism: the loss over all ranks' tokens is Σ_r share_r L^i_r and each rank's hidden states are its own,
+        // so the Gramian of the whole minibatch is Σ_r share_r² G_r.
         double[] flat = stacked.matmul(stacked.t()).cpu().data<double>().ToArray();
+        double scale = input.TokenShare * input.TokenShare;
+        for (int k = 0; k < flat.Length; k++) flat[k] *= scale;
+        flat = input.ProcessGroup.Sum(flat);
         var gramian = Matrix<double>.Build.Dense(n, n);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)

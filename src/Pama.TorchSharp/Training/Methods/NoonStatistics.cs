@@ -19,9 +19,12 @@ internal static class NoonStatistics
         return noonAdvantages.to(ScalarType.Float64) * unclipped.unsqueeze(-1);
     }
 
-    /// <summary>The paper's statistic <c>a_i = Σ_{b,t} I^i_{b,t} / Σ_{b,t} mask</c> <c>[n]</c>.</summary>
-    public static Tensor PerBatch(Tensor tokenStatistics, Tensor mask) =>
-        tokenStatistics.sum([0, 1]) / mask.to(ScalarType.Float64).sum().clamp_min(1.0);
+    /// <summary>
+    /// The two sums of the paper's statistic <c>a_i = Σ_{b,t} I^i_{b,t} / Σ_{b,t} mask</c>, as <c>[n + 1]</c>: the <c>n</c>
+    /// numerators, then the token count (kept apart so that ranks of a data-parallel run can add them up before dividing).
+    /// </summary>
+    public static Tensor PerBatchSums(Tensor tokenStatistics, Tensor mask) =>
+        cat([tokenStatistics.sum([0, 1]), mask.to(ScalarType.Float64).sum().reshape(1)]);
 
     /// <summary>Per-response statistics <c>a_{b,i} = Σ_t I^i_{b,t} / Σ_t mask_{b,t}</c> <c>[b, n]</c> (our extension).</summary>
     public static Tensor PerSequence(Tensor tokenStatistics, Tensor mask) =>
