@@ -306,7 +306,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         Tensor? uncalibratedBias = null;
         if (!_valueHeadsCalibrated && Options.ValueHeadInitialization == ValueHeadInitialization.FirstBatchMeanReturn
             && Options.AdvantageEstimator == AdvantageEstimator.Gae)
-            (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames);
+            (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames, Options.ProcessGroup);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
         UpdateSummary summary;
         try

@@ -40,18 +40,33 @@ internal static class ValueHeadCalibration
     }
 
     /// <summary>
-    /// Sets the heads' biases to <see cref="MeanReturns"/> and returns the rollout with its values shifted by the same
+    /// <see cref="MeanReturns(Tensor, Tensor, double)"/> over every rank of a data-parallel group: the sums and token counts of all ranks, so every
+    /// rank sets the same biases. On the host, float64 <c>[n]</c>.
+    /// </summary>
+    public static double[] MeanReturns(Tensor tokenRewards, Tensor mask, double gamma, Distributed.IProcessGroup group)
+    {
+        using var noGrad = no_grad();
+        Tensor tokens = mask.to(ScalarType.Float64).sum();
+        double[] local = cat([MeanReturns(tokenRewards, mask, gamma) * tokens, tokens.reshape(1)]).cpu().data<double>().ToArray();
+        double[] sums = Distributed.ProcessGroupExtensions.Sum(group, local);
+        int n = sums.Length - 1;
+        double count = Math.Max(sums[n], 1.0);
+        return [.. sums[..n].Select(v => v / count)];
+    }
+
+    /// <summary>
+    /// Sets the heads' biases to <see cref="MeanReturns(Tensor, Tensor, double)"/> and returns the rollout with its values shifted by the same
     /// amount (the values the calibrated heads give, without another forward pass: the heads are affine), and the
     /// previous biases, so that a step that fails later can put them back.
     /// </summary>
     /// <exception cref="NonFiniteTrainingException">A mean return is not finite (the rewards overflow); nothing changed.</exception>
     public static (RolloutBatch Rollout, Tensor PreviousBias) Apply(ValueHeads heads, RolloutBatch rollout, Tensor tokenRewards, double gamma,
-        IReadOnlyList<string> objectiveNames)
+        IReadOnlyList<string> objectiveNames, Distributed.IProcessGroup group)
     {
         using var noGrad = no_grad();
         Tensor mask = rollout.Sequences.ResponseMask;
-        Tensor target = MeanReturns(tokenRewards, mask, gamma);
-        double[] host = target.cpu().data<double>().ToArray();
+        double[] host = MeanReturns(tokenRewards, mask, gamma, group);
+        Tensor target = tensor(host, ScalarType.Float64);
         for (int i = 0; i < host.Length; i++)
             if (!double.IsFinite(host[i]) || !double.IsFinite((double)(float)host[i]))
                 throw new NonFiniteTrainingException(

@@ -31,7 +31,10 @@ public sealed class MgdaUbMethod : IMultiObjectiveMethod
     {
         ArgumentNullException.ThrowIfNull(input);
         int n = input.ObjectiveCount;
-        bool[] flat = FlatObjectives.Find(input.Advantages, input.Mask);
+        // Flat on every rank of a data-parallel group (the Gramian is summed over the group too).
+        bool[] localFlat = FlatObjectives.Find(input.Advantages, input.Mask);
+        double[] nonFlatRanks = input.ProcessGroup.Sum([.. localFlat.Select(f => f ? 0.0 : 1.0)]);
+        bool[] flat = [.. nonFlatRanks.Select(v => v == 0.0)];
         int[] active = FlatObjectives.Active(flat);
         Matrix<double> gramian = Gramian(input);
         // A flat objective's gradient is exactly zero, so its Gramian row would make the zero vector the min-norm
