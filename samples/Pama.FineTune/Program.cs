@@ -2,6 +2,12 @@ using System.CommandLine;
 using Pama.FineTune.Cli;
 using Pama.FineTune.Experiment;
 using Pama.FineTune.Progress;
+using Pama.Mpi;
+
+// --data-parallel: MPI starts before anything else (it may take arguments of its own). Every rank runs the same
+// experiment on its share of each step's prompts; rank 0 prints and writes the outputs, the others write to rank<R>/.
+using MpiProcessGroup? group = args.Contains("--data-parallel") ? MpiProcessGroup.Initialize(ref args) : null;
+if (group is { Rank: > 0 }) Console.SetOut(TextWriter.Null);
 
 // Ctrl+C: the first press asks the run to stop after the current step (checkpoint and outputs are
 // written, exit code 130); a second press ends the process at once.
@@ -19,7 +25,12 @@ RootCommand command = new FineTuneCommand().Create(async (options, _) =>
     int exitCode;
     try
     {
-        exitCode = await ProgressMode.RunAsync(progress => Task.Run(() => new ExperimentRunner(options, progress).Run(interrupt.Token)));
+        FineTuneOptions rankOptions = group is { Rank: > 0 }
+            ? options with { OutputDirectory = Path.Combine(options.OutputDirectory, $"rank{group.Rank}") }
+            : options;
+        exitCode = await ProgressMode.RunAsync(progress => Task.Run(() => new ExperimentRunner(rankOptions, progress, group).Run(interrupt.Token)));
+        if (group is not null)
+            Console.WriteLine($"Data parallel: {group.Size} ranks; rank {group.Rank} spent {group.CommunicationTime.TotalSeconds:F1} s in communication (sums over the ranks, waiting for the slowest included).");
     }
     catch (Exception e) when (e is InvalidOperationException or InvalidDataException or ArgumentException or IOException)
     {

@@ -98,9 +98,39 @@ public sealed class FineTuneCommand
         DefaultValueFactory = _ => 16,
     };
 
+    private readonly Option<string> _whiten = new("--whiten")
+    {
+        Description = "Advantage whitening once per step: none, or per-objective as TRL's PPO (MORLHF whitens its combined advantage). Default none (paper preset: per-objective).",
+        HelpName = "none|per-objective",
+    };
+
+    private readonly Option<string> _critic = new("--critic")
+    {
+        Description = "What the value losses train: heads (on detached hidden states) or trunk (through the shared hidden states, as TRL's value head). Default heads (paper preset: trunk).",
+        HelpName = "heads|trunk",
+    };
+
+    private readonly Option<string?> _prompts = new("--prompts")
+    {
+        Description = "Prompts to align on instead of the embedded review openings: one per line, or JSON Lines with a \"prompt\" field. Every 10th prompt is held out for evaluation.",
+        HelpName = "FILE",
+    };
+
+    private readonly Option<string> _preset = new("--preset")
+    {
+        Description = "default: the sample's budget. paper: the paper's stated settings (batch 128, 8 seeds, one epoch over the prompts, Adam lr 1e-5, β 0.2 adaptive to KL 3, clip 0.2) and TRL's PPO defaults where it is silent (whitened advantages, critic through the trunk, no weight decay or clipping). Explicit options override it.",
+        DefaultValueFactory = _ => "default",
+    };
+
     private readonly Option<bool> _resume = new("--resume")
     {
         Description = "Continue from the checkpoints in --out instead of starting over.",
+    };
+
+    private readonly Option<bool> _dataParallel = new("--data-parallel")
+    {
+        Description = "Run under mpirun (mpirun -np N dotnet Pama.FineTune.dll --data-parallel): each step's prompts are split across the ranks, "
+            + "which compute the same weights and updates; rank 0 writes the outputs. Needs MPICH (see docs/data-parallel.md).",
     };
 
     /// <summary>Builds the root command; <paramref name="run"/> receives the validated options and returns the exit code.</summary>
@@ -122,13 +152,18 @@ public sealed class FineTuneCommand
         });
         _model.Validators.Add(ValidateModelDirectory);
         _rewardModel.Validators.Add(ValidateRewardModelDirectory);
+        _whiten.AcceptOnlyFromAmong(FineTuneOptions.AllWhitenings);
+        _critic.AcceptOnlyFromAmong(FineTuneOptions.AllCritics);
+        _preset.AcceptOnlyFromAmong(FineTuneOptions.AllPresets);
+        _prompts.Validators.Add(ValidatePromptsFile);
 
         var root = new RootCommand(
             "Aligns a GPT-2 policy with PAMA, MORLHF and MGDA-UB on several rewards (sentiment, length, ...), " +
             "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
         {
             _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads,
-            _lora, _loraRank, _loraAlpha,
+            _lora, _loraRank, _loraAlpha, _dataParallel,
+            _whiten, _critic, _prompts, _preset,
         };
         root.Validators.Add(ValidateRewardLabel);
         root.SetAction((result, cancellation) => run(Bind(result), cancellation));
@@ -139,13 +174,18 @@ public sealed class FineTuneCommand
     {
         string[] methods = result.GetValue(_methods) is { Length: > 0 } m ? m.Distinct().ToArray() : FineTuneOptions.AllMethods;
         string[] objectives = SplitObjectives(result.GetValue(_objectives)) is { Length: > 0 } o ? o : ["sentiment", "length"];
-        int seedCount = result.GetValue(_seeds);
+        // A preset only changes defaults: whatever is given explicitly wins.
+        bool paper = result.GetValue(_preset) == "paper";
+        int seedCount = paper && !Given(result, _seeds) ? FineTuneOptions.PaperSeeds : result.GetValue(_seeds);
+        int batchSize = paper && !Given(result, _batchSize) ? FineTuneOptions.PaperBatchSize : result.GetValue(_batchSize);
+        string whitening = result.GetValue(_whiten) ?? (paper ? "per-objective" : "none");
+        string critic = result.GetValue(_critic) ?? (paper ? "trunk" : "heads");
         return new FineTuneOptions(
             methods,
             objectives,
             result.GetValue(_steps),
             Enumerable.Range(1, seedCount).ToArray(),
-            result.GetValue(_batchSize),
+            batchSize,
             result.GetValue(_granularity)!,
             result.GetValue(_device)!,
             result.GetValue(_model),
@@ -153,12 +193,25 @@ public sealed class FineTuneCommand
             result.GetValue(_resume),
             result.GetValue(_threads),
             result.GetValue(_rewardModel),
-            result.GetValue(_rewardLabel))
+            result.GetValue(_rewardLabel),
+            whitening,
+            critic,
+            result.GetValue(_prompts),
+            paper ? "paper" : "default",
+            OneEpoch: paper && !Given(result, _steps))
         {
             Lora = result.GetValue(_lora)
                 ? new Pama.TorchSharp.Models.LoraOptions { Rank = result.GetValue(_loraRank), Alpha = result.GetValue(_loraAlpha), TargetModules = ["c_attn", "c_proj", "c_fc"] }
                 : null,
         };
+    }
+
+    private static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
+
+    private static void ValidatePromptsFile(OptionResult result)
+    {
+        string? path = result.GetValueOrDefault<string?>();
+        if (path is not null && !File.Exists(path)) result.AddError($"--prompts: the file '{path}' does not exist.");
     }
 
     private static string[] SplitObjectives(string[]? values) =>

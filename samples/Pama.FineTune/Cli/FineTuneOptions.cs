@@ -14,6 +14,11 @@ namespace Pama.FineTune.Cli;
 /// <param name="Threads">Torch intra-op CPU threads.</param>
 /// <param name="RewardModelDirectory">A Hugging Face sequence classifier that replaces the built-in sentiment scorer, or <c>null</c>.</param>
 /// <param name="RewardLabel">The classifier label whose logit is rewarded (e.g. <c>POSITIVE</c>); <c>null</c> for the single logit or POSITIVE.</param>
+/// <param name="Whitening">Advantage whitening: <c>none</c> or <c>per-objective</c> (TRL).</param>
+/// <param name="Critic">What the value losses train: <c>heads</c> (detached hidden states) or <c>trunk</c> (TRL's value head).</param>
+/// <param name="PromptsFile">A prompt file (one per line, or JSON Lines with <c>prompt</c>), or <c>null</c> for the embedded review openings.</param>
+/// <param name="Preset">Settings preset: <c>default</c> (the sample's budget) or <c>paper</c> (the paper's stated settings, TRL's defaults elsewhere).</param>
+/// <param name="OneEpoch">Train for one pass over the training prompts (<c>--preset paper</c> without <c>--steps</c>) instead of <paramref name="Steps"/>.</param>
 public sealed record FineTuneOptions(
     IReadOnlyList<string> Methods,
     IReadOnlyList<string> Objectives,
@@ -27,7 +32,12 @@ public sealed record FineTuneOptions(
     bool Resume,
     int Threads,
     string? RewardModelDirectory = null,
-    string? RewardLabel = null)
+    string? RewardLabel = null,
+    string Whitening = "none",
+    string Critic = "heads",
+    string? PromptsFile = null,
+    string Preset = "default",
+    bool OneEpoch = false)
 {
     /// <summary>Method keys, in the order they run by default.</summary>
     public static readonly string[] AllMethods = ["pama", "morlhf", "mgda-ub"];
@@ -37,6 +47,21 @@ public sealed record FineTuneOptions(
 
     /// <summary>Granularity names.</summary>
     public static readonly string[] AllGranularities = ["batch", "sequence", "token"];
+
+    /// <summary>Whitening names.</summary>
+    public static readonly string[] AllWhitenings = ["none", "per-objective"];
+
+    /// <summary>Critic names.</summary>
+    public static readonly string[] AllCritics = ["heads", "trunk"];
+
+    /// <summary>Preset names.</summary>
+    public static readonly string[] AllPresets = ["default", "paper"];
+
+    /// <summary>Prompts per step under <c>--preset paper</c> (the paper's batch size).</summary>
+    public const int PaperBatchSize = 128;
+
+    /// <summary>Seeds under <c>--preset paper</c> (the paper's GPT-2 runs).</summary>
+    public const int PaperSeeds = 8;
 
     /// <summary>Device names.</summary>
     public static readonly string[] AllDevices = ["cpu", "cuda"];

@@ -8,6 +8,7 @@ using Pama.FineTune.Progress;
 using Pama.FineTune.Reporting;
 using Pama.FineTune.Rewards;
 using Pama.FineTune.Text;
+using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Rewards;
@@ -21,7 +22,10 @@ namespace Pama.FineTune.Experiment;
 /// and the outputs. Checkpoints after every tenth step, at the end of each run and on Ctrl+C;
 /// <c>--resume</c> picks up from them.
 /// </summary>
-public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progress)
+/// <param name="options">The validated command line.</param>
+/// <param name="progress">Where progress goes.</param>
+/// <param name="group">The ranks of a data-parallel run (<c>--data-parallel</c> under mpirun), or <c>null</c> for one process.</param>
+public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progress, IProcessGroup? group = null)
 {
     /// <summary>Exit code after Ctrl+C (128 + SIGINT), outputs so far written.</summary>
     public const int InterruptedExitCode = 130;
@@ -35,13 +39,15 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private const string AdapterDirectoryName = "adapter";
 
     /// <summary>The files a run writes at the top of the output folder.</summary>
-    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "summary.json", "summary.md", "samples.txt"];
+    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "pareto.png", "weights.png", "summary.json", "summary.md", "samples.txt"];
 
     private readonly List<MetricRow> _metrics = [];
     private readonly List<RunRecord> _finished = [];
     private readonly Stopwatch _trainingClock = new();
     private int _stepsThisSession;
     private string _metricsPath = "";
+    private IReadOnlyList<string> _trainingPrompts = [];
+    private IReadOnlyList<string> _heldOutPrompts = [];
 
     /// <summary>Runs the experiment; returns the process exit code.</summary>
     public int Run(CancellationToken cancellation)
@@ -49,6 +55,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         var clock = Stopwatch.StartNew();
         set_num_threads(options.Threads);
         Device device = ResolveDevice(options.Device);
+        // A bad prompt file is reported before anything in --out is deleted and before minutes of corpus, classifier and pretraining work.
+        PromptFile? promptFile = options.PromptsFile is null ? null : PromptFile.Read(options.PromptsFile);
         string output = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(output);
         string runs = Path.Combine(output, "runs");
@@ -63,6 +71,14 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
 
         ReviewCorpus corpus = ReviewCorpus.Create();
+        _trainingPrompts = promptFile?.Training ?? corpus.TrainingPrompts;
+        _heldOutPrompts = promptFile?.HeldOut ?? corpus.HeldOutPrompts;
+        if (options.OneEpoch)
+        {
+            // One pass over the training prompts, as the paper's "1 epoch".
+            options = options with { Steps = (_trainingPrompts.Count + options.BatchSize - 1) / options.BatchSize };
+        }
+
         SentimentClassifier classifier = SentimentClassifier.Train(corpus.ClassifierTraining);
         progress.Log(string.Create(CultureInfo.InvariantCulture,
             $"Sentiment reward model: logistic regression over {classifier.VocabularySize} words, held-out accuracy {classifier.Accuracy(corpus.ClassifierTest):P1} on {corpus.ClassifierTest.Count} reviews."));
@@ -80,6 +96,11 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             return InterruptedExitCode;
         }
 
+        budget = (options.Preset == "paper" ? TrainingBudget.Paper : budget) with
+        {
+            Whitening = options.Whitening == "per-objective" ? AdvantageWhitening.PerObjective : AdvantageWhitening.None,
+            Critic = options.Critic == "trunk" ? CriticTraining.ThroughTrunk : CriticTraining.HeadsOnly,
+        };
         // --reward-model: a Hugging Face classifier stands in for the built-in sentiment scorer.
         using HuggingFaceRewardModel? rewardModel = options.RewardModelDirectory is { } rewardDirectory
             ? HuggingFaceRewardModel.Load("sentiment", rewardDirectory, options.RewardLabel, device)
@@ -89,15 +110,17 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             .Select(o => o == "sentiment" && rewardModel is not null ? rewardModel.Reward : BuiltInObjectives.Reward(o, classifier)).ToArray();
         IRewardObjective[] objectives = options.Objectives
             .Select((o, i) => o == "sentiment" && rewardModel is not null ? rewardModel.Objective : RewardObjective.FromText(o, rewards[i])).ToArray();
-        var evaluator = new HeldOutEvaluator(tokenizer, corpus.HeldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
+        var evaluator = new HeldOutEvaluator(tokenizer, _heldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
         string fingerprint = RunFingerprint.Of(options, budget);
         progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +
-                     $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {corpus.TrainingPrompts.Count} training prompts, {corpus.HeldOutPrompts.Count} held out.");
+                     $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {_trainingPrompts.Count} training prompts, {_heldOutPrompts.Count} held out" +
+                     (promptFile is null ? "" : $" (from {promptFile.Path})") + $"; preset {options.Preset}, whitening {options.Whitening}, critic {options.Critic}.");
 
         // The pretrained policy on the held-out prompts, per seed: the starting point every method shares.
         var before = new Dictionary<int, HeldOutEvaluator.Evaluation>();
         using (CausalLanguageModel initial = LoadPolicy(policyDirectory, device))
         {
+            promptFile?.CheckFits(tokenizer, initial.ContextLength, budget.MaxNewTokens);
             foreach (int seed in options.Seeds) before[seed] = evaluator.Evaluate(initial, EvaluationSeed(seed));
         }
 
@@ -163,7 +186,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         // With --lora the reference is the policy with its adapter disabled: no second copy of the model.
         using CausalLanguageModel? reference = options.Lora is null ? LoadPolicy(policyDirectory, device) : null;
         using LoraAdapter? adapter = options.Lora is { } lora ? ApplyAdapter(policy, lora, seed) : null;
-        PamaTrainerOptions trainerOptions = budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId);
+        PamaTrainerOptions trainerOptions = budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId)
+            with { ProcessGroup = group ?? SingleProcessGroup.Instance };
         using var trainer = adapter is not null
             ? new PamaTrainer<CausalLanguageModel>(policy, adapter, tokenizer, objectives, trainerOptions)
             : new PamaTrainer<CausalLanguageModel>(policy, reference!, tokenizer, objectives, trainerOptions);
@@ -183,6 +207,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         _metrics.RemoveAll(r => r.Method == method && r.Seed == seed && r.Step > trainer.StepCount);
         IProgressTask task = progress.Start(label, options.Steps);
         task.Report((int)trainer.StepCount, "starting");
+        double stepSeconds = 0;
+        int stepsTaken = 0;
         while (trainer.StepCount < options.Steps)
         {
             if (cancellation.IsCancellationRequested)
@@ -194,9 +220,11 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
             int step = (int)trainer.StepCount + 1;
             _trainingClock.Start();
-            StepMetrics metrics = trainer.Step(PromptsForStep(corpus.TrainingPrompts, seed, step, options.BatchSize));
+            StepMetrics metrics = trainer.Step(RankShare(PromptsForStep(_trainingPrompts, seed, step, options.BatchSize)));
             _trainingClock.Stop();
             _stepsThisSession++;
+            stepSeconds += metrics.Seconds;
+            stepsTaken++;
             for (int i = 0; i < objectives.Length; i++)
             {
                 _metrics.Add(new MetricRow((int)metrics.Step, method, seed, objectives[i].Name, metrics.MeanRewards[i], metrics.Weights[i], metrics.OptimalValue, metrics.Kl));
@@ -223,7 +251,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             method, seed, options.Steps, fingerprint,
             options.Objectives.Select((o, i) => (o, evaluation.Mean(i))).ToDictionary(p => p.o, p => p.Item2),
             evaluation.Responses.ToList(),
-            Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList());
+            Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList(),
+            stepsTaken > 0 ? stepSeconds / stepsTaken : 0);
         record.Write(recordPath);
         task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return record;
@@ -276,15 +305,32 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private void WriteOutputs(string output, ReviewCorpus corpus, IReadOnlyDictionary<int, HeldOutEvaluator.Evaluation> before)
     {
         MetricsCsv.Write(_metricsPath, _metrics);
-        if (_metrics.Count > 0) RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
+        if (_metrics.Count > 0)
+        {
+            RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
+            WeightPlot.Save(Path.Combine(output, "weights.png"), options.Objectives, options.Methods, _metrics);
+        }
+
         if (_finished.Count == 0) return;
 
-        var results = _finished.Select(r => new HeldOutResult(r.Method, r.Seed, r.MeanRewards)).ToList();
+        // Each run's reference point is the pretrained policy evaluated with the run's own seed (same prompts and draws).
+        var results = _finished.Select(r => new HeldOutResult(
+            r.Method, r.Seed,
+            options.Objectives.Select((o, i) => (o, before[r.Seed].Mean(i))).ToDictionary(p => p.o, p => p.Item2),
+            r.MeanRewards, r.SecondsPerStep)).ToList();
         RunSummary summary = RunSummary.From(options.Objectives, options.Seeds, options.Steps, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.json"), summary.ToJson());
-        var pretrained = options.Objectives.Select((o, i) => (o, MeanStd.Of(before.Values.Select(e => e.Mean(i)).ToArray()))).ToDictionary(p => p.o, p => p.Item2);
-        AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown(pretrained));
-        AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(corpus.HeldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
+        AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown());
+        ParetoPlot.Save(Path.Combine(output, "pareto.png"), options.Objectives, options.Methods, results);
+        AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(_heldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
+    }
+
+    /// <summary>This rank's contiguous share of a step's prompts (all of them in one process).</summary>
+    private IReadOnlyList<string> RankShare(IReadOnlyList<string> prompts)
+    {
+        if (group is null || group.Size == 1) return prompts;
+        int start = prompts.Count * group.Rank / group.Size, end = prompts.Count * (group.Rank + 1) / group.Size;
+        return [.. prompts.Skip(start).Take(end - start)];
     }
 
     /// <summary>The prompts of one training step: a fixed function of (seed, step), the same for every method.</summary>

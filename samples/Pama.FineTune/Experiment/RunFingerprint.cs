@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Pama.FineTune.Cli;
 
 namespace Pama.FineTune.Experiment;
@@ -19,7 +20,11 @@ public static class RunFingerprint
         model = options.ModelDirectory is null ? "embedded" : Path.GetFullPath(options.ModelDirectory),
         rewardModel = options.RewardModelDirectory is null ? null : Path.GetFullPath(options.RewardModelDirectory),
         rewardLabel = options.RewardLabel,
+        prompts = options.PromptsFile is null ? "embedded" : Path.GetFullPath(options.PromptsFile),
         budget,
         lora = options.Lora is { } lora ? new { rank = lora.Rank, alpha = lora.Alpha, targets = lora.TargetModules } : null,
-    });
+    }, Json);
+
+    // The budget may hold +∞ (no gradient clipping), which plain JSON cannot.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 }

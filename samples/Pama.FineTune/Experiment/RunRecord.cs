@@ -15,7 +15,9 @@ namespace Pama.FineTune.Experiment;
 /// <param name="MeanRewards">Objective name to held-out mean reward.</param>
 /// <param name="Responses">Held-out responses, in prompt order.</param>
 /// <param name="Rewards">Each held-out response's rewards, in objective order.</param>
-public sealed record RunRecord(string Method, int Seed, int Steps, string Settings, Dictionary<string, double> MeanRewards, List<string> Responses, List<double[]> Rewards)
+/// <param name="SecondsPerStep">Mean wall-clock seconds of the training steps taken in the session that finished the run (0 in records written before it was kept).</param>
+public sealed record RunRecord(
+    string Method, int Seed, int Steps, string Settings, Dictionary<string, double> MeanRewards, List<string> Responses, List<double[]> Rewards, double SecondsPerStep = 0)
 {
     /// <summary>File name inside the run folder.</summary>
     public const string FileName = "heldout.json";

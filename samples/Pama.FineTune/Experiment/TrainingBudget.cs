@@ -13,9 +13,25 @@ namespace Pama.FineTune.Experiment;
 /// <param name="ValueLearningRate">Value-head AdamW learning rate.</param>
 /// <param name="PpoEpochs">Passes over each rollout batch.</param>
 /// <param name="MiniBatches">Minibatches per pass.</param>
-/// <param name="KlCoefficient">β of the per-token KL penalty.</param>
+/// <param name="KlCoefficient">β of the per-token KL penalty (its start value with <paramref name="AdaptiveKl"/>).</param>
+/// <param name="Whitening">Advantage whitening (<see cref="PamaTrainerOptions.AdvantageWhitening"/>).</param>
+/// <param name="Critic">What the value losses train (<see cref="PamaTrainerOptions.Critic"/>).</param>
+/// <param name="WeightDecay">AdamW weight decay; 0 makes the optimizers Adam.</param>
+/// <param name="MaxGradNorm">Gradient-norm bound; +∞ for none.</param>
+/// <param name="AdaptiveKl">Adaptive KL controller, or <c>null</c> for a fixed β.</param>
 /// <param name="ValueHeads">How the value heads start (the same for every method).</param>
-public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, double ValueLearningRate, int PpoEpochs, int MiniBatches, double KlCoefficient,
+public sealed record TrainingBudget(
+    int MaxNewTokens,
+    double LearningRate,
+    double ValueLearningRate,
+    int PpoEpochs,
+    int MiniBatches,
+    double KlCoefficient,
+    AdvantageWhitening Whitening = AdvantageWhitening.None,
+    CriticTraining Critic = CriticTraining.HeadsOnly,
+    double WeightDecay = 0.01,
+    double MaxGradNorm = 1.0,
+    AdaptiveKlOptions? AdaptiveKl = null,
     ValueHeadInitialization ValueHeads = ValueHeadInitialization.FirstBatchMeanReturn)
 {
     /// <summary>
@@ -35,6 +51,20 @@ public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, doubl
     /// value-head defaults (heads start at the first batch's mean return and learn at 1e-3, so a sentiment logit that starts
     /// negative does not stall PAMA).</summary>
     public static readonly TrainingBudget Pretrained = new(MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.2);
+
+    /// <summary>
+    /// <c>--preset paper</c>: the settings He and Maghsudi state (batch 128 is set on the command line; Adam with learning
+    /// rate 1e-5, initial β 0.2 with an adaptive KL controller towards a KL of 3, clip range 0.2: the optimizer settings
+    /// the paper states, given for its LLaMA-2 run, as it states none for GPT-2) and TRL's PPO defaults
+    /// where the paper is silent (4 PPO epochs, one minibatch of the whole batch, value loss weight 0.1 and value clip
+    /// 0.2 as the trainer's defaults, KL horizon 10000, no weight decay, no gradient clipping, advantages whitened per
+    /// objective, a value head trained through the shared trunk). Not stated by either: responses of up to 48 tokens,
+    /// so the length reward's 210-character ceiling is reachable.
+    /// </summary>
+    public static readonly TrainingBudget Paper = new(
+        MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-5, PpoEpochs: 4, MiniBatches: 1, KlCoefficient: 0.2,
+        Whitening: AdvantageWhitening.PerObjective, Critic: CriticTraining.ThroughTrunk, WeightDecay: 0, MaxGradNorm: double.PositiveInfinity,
+        AdaptiveKl: new AdaptiveKlOptions(TargetKl: 3.0, Horizon: 10_000));
 
     /// <summary>Sampling for training and evaluation alike: plain ancestral sampling (temperature 1, no top-k or top-p), stopping at end-of-text.</summary>
     public SamplingOptions Sampling(int endOfTextId) => new()
@@ -56,6 +86,11 @@ public sealed record TrainingBudget(int MaxNewTokens, double LearningRate, doubl
         PpoEpochs = PpoEpochs,
         MiniBatches = MiniBatches,
         KlCoefficient = KlCoefficient,
+        AdaptiveKl = AdaptiveKl,
+        AdvantageWhitening = Whitening,
+        Critic = Critic,
+        WeightDecay = WeightDecay,
+        MaxGradNorm = MaxGradNorm,
         Generation = Sampling(endOfTextId),
         Seed = seed,
     };

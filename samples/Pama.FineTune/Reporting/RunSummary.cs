@@ -3,29 +3,53 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Nodes;
 
 namespace Pama.FineTune.Reporting;
 
 /// <summary>
-/// The run's headline numbers, written as <c>summary.json</c>
-/// (<c>{"objectives":[...],"seeds":[...],"steps":N,"methods":{"pama":{"sentiment":{"mean":x,"std":y},...},...}}</c>)
-/// and as <c>summary.md</c>, a table laid out like the paper's (rows objectives, columns MGDA-UB, MORLHF, PAMA).
+/// The run's headline numbers, written as <c>summary.json</c> and as <c>summary.md</c>, a table laid out like the
+/// paper's (rows objectives, columns MGDA-UB, MORLHF, PAMA) followed by the Pareto quantities.
 /// </summary>
+/// <remarks>
+/// <para><c>summary.json</c>: <c>{"objectives":[...], "seeds":[...], "steps":N,
+/// "methods":{"pama":{"sentiment":{"mean","std"}, ..., "hypervolume":{"mean","std"}, "improvedAll":f, "secondsPerStep":{"mean","std"}}, ...},
+/// "before":{"sentiment":{"mean","std"}, ...},
+/// "runs":[{"method","seed","before":{"sentiment":x,...},"after":{...},"seconds":s}, ...],
+/// "significance":{"test","alpha","comparisons":[{"method","baseline","metric","difference","t","df","p"}, ...]}}</c>.
+/// <c>seconds</c> is the run's mean wall-clock seconds per training step. Non-finite numbers are written as <c>null</c>.</para>
+/// <para>The hypervolume of a run is <c>Π_i max(after_i − before_i, 0)</c> with its own pre-alignment point
+/// (the pretrained policy on the same held-out prompts and draws) as reference.</para>
+/// </remarks>
 /// <param name="Objectives">Objective names, in order.</param>
 /// <param name="Seeds">Seeds, in order.</param>
 /// <param name="Steps">Training steps per run.</param>
-/// <param name="Methods">Method key to objective name to the mean and standard deviation across seeds of each seed's held-out mean reward.</param>
+/// <param name="Methods">Method key to its aggregates, in order of first appearance.</param>
+/// <param name="Before">Objective name to the mean and standard deviation over seeds of the pretrained policy's held-out mean reward.</param>
+/// <param name="Runs">Every finished run, before and after.</param>
+/// <param name="Significance">PAMA against each baseline per objective and for the hypervolume (Welch's t-test); empty unless PAMA and a baseline each have two or more seeds.</param>
 public sealed record RunSummary(
-    [property: JsonPropertyName("objectives")] IReadOnlyList<string> Objectives,
-    [property: JsonPropertyName("seeds")] IReadOnlyList<int> Seeds,
-    [property: JsonPropertyName("steps")] int Steps,
-    [property: JsonPropertyName("methods")] IReadOnlyDictionary<string, IReadOnlyDictionary<string, MeanStd>> Methods)
+    IReadOnlyList<string> Objectives,
+    IReadOnlyList<int> Seeds,
+    int Steps,
+    IReadOnlyDictionary<string, MethodSummary> Methods,
+    IReadOnlyDictionary<string, MeanStd> Before,
+    IReadOnlyList<HeldOutResult> Runs,
+    IReadOnlyList<MethodComparison> Significance)
 {
+    /// <summary>Significance level of the verdicts in <c>summary.md</c>.</summary>
+    public const double Alpha = 0.05;
+
+    /// <summary>The metric name of the hypervolume, beside the objective names.</summary>
+    public const string HypervolumeKey = "hypervolume";
+
+    private const string ImprovedAllKey = "improvedAll";
+    private const string SecondsPerStepKey = "secondsPerStep";
+    private const string TestName = "Welch's t-test (unequal variances), two-sided, over per-seed values, no multiple-comparison correction";
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
@@ -33,31 +57,139 @@ public sealed record RunSummary(
     private static readonly (string Key, string Title)[] PaperColumns = [.. new[] { "mgda-ub", "morlhf", "pama" }.Select(k => (k, MethodNames.Title(k)))];
 
     /// <summary>Aggregates per-seed held-out results. Methods keep the order of first appearance.</summary>
+    /// <exception cref="ArgumentException">A result lacks an objective, or an objective's name collides with a per-method key.</exception>
     public static RunSummary From(IReadOnlyList<string> objectives, IReadOnlyList<int> seeds, int steps, IEnumerable<HeldOutResult> results)
     {
-        var methods = new Dictionary<string, IReadOnlyDictionary<string, MeanStd>>();
-        foreach (IGrouping<string, HeldOutResult> method in results.GroupBy(r => r.Method))
+        ArgumentNullException.ThrowIfNull(objectives);
+        ArgumentNullException.ThrowIfNull(results);
+        foreach (string objective in objectives)
         {
-            var perObjective = new Dictionary<string, MeanStd>();
-            foreach (string objective in objectives)
-            {
-                perObjective[objective] = MeanStd.Of(method.Select(r => r.MeanRewards.TryGetValue(objective, out double v)
-                    ? v
-                    : throw new ArgumentException($"The held-out result of method '{r.Method}', seed {r.Seed}, has no value for objective '{objective}'.")).ToArray());
-            }
-
-            methods[method.Key] = perObjective;
+            if (objective is HypervolumeKey or ImprovedAllKey or SecondsPerStepKey)
+                throw new ArgumentException($"Objective '{objective}' has the name of a per-method summary entry; rename it.", nameof(objectives));
         }
 
-        return new RunSummary(objectives, seeds, steps, methods);
+        HeldOutResult[] runs = [.. results];
+        var methods = new Dictionary<string, MethodSummary>();
+        var hypervolumes = new Dictionary<string, double[]>();
+        foreach (IGrouping<string, HeldOutResult> method in runs.GroupBy(r => r.Method))
+        {
+            var perObjective = new Dictionary<string, MeanStd>();
+            foreach (string objective in objectives) perObjective[objective] = MeanStd.Of(method.Select(r => After(r, objective)).ToArray());
+            double[] volumes = method.Select(r => ParetoMetrics.Hypervolume(objectives, r.Before, r.MeanRewards)).ToArray();
+            hypervolumes[method.Key] = volumes;
+            double improved = method.Count(r => ParetoMetrics.ImprovedAll(objectives, r.Before, r.MeanRewards)) / (double)method.Count();
+            methods[method.Key] = new MethodSummary(perObjective, MeanStd.Of(volumes), improved, MeanStd.Of(method.Select(r => r.SecondsPerStep).ToArray()));
+        }
+
+        // Every run of a seed starts from the same pretrained point; count each seed once.
+        HeldOutResult[] firstPerSeed = runs.GroupBy(r => r.Seed).Select(g => g.First()).ToArray();
+        var before = new Dictionary<string, MeanStd>();
+        if (firstPerSeed.Length > 0)
+        {
+            foreach (string objective in objectives)
+            {
+                before[objective] = MeanStd.Of(firstPerSeed.Select(r => r.Before.TryGetValue(objective, out double v)
+                    ? v
+                    : throw new ArgumentException($"The held-out result of method '{r.Method}', seed {r.Seed}, has no pre-alignment value for objective '{objective}'.")).ToArray());
+            }
+        }
+
+        var significance = new List<MethodComparison>();
+        const string tested = "pama";
+        HeldOutResult[] pama = runs.Where(r => r.Method == tested).ToArray();
+        foreach (string baseline in methods.Keys.Where(k => k != tested))
+        {
+            HeldOutResult[] other = runs.Where(r => r.Method == baseline).ToArray();
+            if (pama.Length < 2 || other.Length < 2) continue;
+            foreach (string objective in objectives)
+            {
+                significance.Add(new MethodComparison(tested, baseline, objective,
+                    WelchTest.Of(pama.Select(r => After(r, objective)).ToArray(), other.Select(r => After(r, objective)).ToArray())));
+            }
+
+            significance.Add(new MethodComparison(tested, baseline, HypervolumeKey, WelchTest.Of(hypervolumes[tested], hypervolumes[baseline])));
+        }
+
+        return new RunSummary(objectives, seeds, steps, methods, before, runs, significance);
     }
 
-    /// <summary>The JSON text of <c>summary.json</c>.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    private static double After(HeldOutResult result, string objective) =>
+        result.MeanRewards.TryGetValue(objective, out double v)
+            ? v
+            : throw new ArgumentException($"The held-out result of method '{result.Method}', seed {result.Seed}, has no value for objective '{objective}'.");
+
+    /// <summary>The JSON text of <c>summary.json</c> (shape in the remarks of <see cref="RunSummary"/>).</summary>
+    public string ToJson()
+    {
+        var methods = new JsonObject();
+        foreach ((string key, MethodSummary method) in Methods)
+        {
+            var entry = new JsonObject();
+            foreach (string objective in Objectives) entry[objective] = Node(method.Objectives[objective]);
+            entry[HypervolumeKey] = Node(method.Hypervolume);
+            entry[ImprovedAllKey] = Number(method.ImprovedAll);
+            entry[SecondsPerStepKey] = Node(method.SecondsPerStep);
+            methods[key] = entry;
+        }
+
+        var before = new JsonObject();
+        foreach ((string objective, MeanStd value) in Before) before[objective] = Node(value);
+        var runs = new JsonArray();
+        foreach (HeldOutResult run in Runs)
+        {
+            runs.Add(new JsonObject
+            {
+                ["method"] = run.Method,
+                ["seed"] = run.Seed,
+                ["before"] = Values(run.Before),
+                ["after"] = Values(run.MeanRewards),
+                ["seconds"] = Number(run.SecondsPerStep),
+            });
+        }
+
+        var comparisons = new JsonArray();
+        foreach (MethodComparison c in Significance)
+        {
+            comparisons.Add(new JsonObject
+            {
+                ["method"] = c.Method,
+                ["baseline"] = c.Baseline,
+                ["metric"] = c.Metric,
+                ["difference"] = Number(c.Test.Difference),
+                ["t"] = Number(c.Test.T),
+                ["df"] = Number(c.Test.DegreesOfFreedom),
+                ["p"] = Number(c.Test.P),
+            });
+        }
+
+        var root = new JsonObject
+        {
+            ["objectives"] = new JsonArray([.. Objectives.Select(o => (JsonNode?)JsonValue.Create(o))]),
+            ["seeds"] = new JsonArray([.. Seeds.Select(s => (JsonNode?)JsonValue.Create(s))]),
+            ["steps"] = Steps,
+            ["methods"] = methods,
+            ["before"] = before,
+            ["runs"] = runs,
+            ["significance"] = new JsonObject { ["test"] = TestName, ["alpha"] = Alpha, ["comparisons"] = comparisons },
+        };
+        return root.ToJsonString(JsonOptions);
+    }
+
+    private JsonObject Values(IReadOnlyDictionary<string, double> values)
+    {
+        var node = new JsonObject();
+        foreach (string objective in Objectives)
+            if (values.TryGetValue(objective, out double v)) node[objective] = Number(v);
+        return node;
+    }
+
+    private static JsonObject Node(MeanStd value) => new() { ["mean"] = Number(value.Mean), ["std"] = Number(value.Std) };
+
+    // JSON has no NaN or infinity.
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     /// <summary>The Markdown text of <c>summary.md</c>.</summary>
-    /// <param name="pretrained">Optionally, the same held-out rewards of the policy before alignment, listed under the table.</param>
-    public string ToMarkdown(IReadOnlyDictionary<string, MeanStd>? pretrained = null)
+    public string ToMarkdown()
     {
         (string Key, string Title)[] columns = PaperColumns.Where(c => Methods.ContainsKey(c.Key))
             .Concat(Methods.Keys.Where(k => PaperColumns.All(c => c.Key != k)).Select(k => (k, k)))
@@ -74,29 +206,85 @@ public sealed record RunSummary(
         foreach (string objective in Objectives)
         {
             text.Append("| ").Append(objective).Append(" |");
-            foreach ((string key, _) in columns)
-            {
-                MeanStd value = Methods[key][objective];
-                text.Append(CultureInfo.InvariantCulture, $" {value.Mean:F4} ± {value.Std:F4} |");
-            }
-
+            foreach ((string key, _) in columns) text.Append(' ').Append(Format(Methods[key].Objectives[objective])).Append(" |");
             text.AppendLine();
         }
 
-        if (pretrained is not null)
+        text.Append("| hypervolume |");
+        foreach ((string key, _) in columns) text.Append(' ').Append(Format(Methods[key].Hypervolume)).Append(" |");
+        text.AppendLine();
+        text.Append("| runs improving every objective |");
+        foreach ((string key, _) in columns)
+        {
+            int count = Runs.Count(r => r.Method == key);
+            int improved = (int)Math.Round(Methods[key].ImprovedAll * count);
+            text.Append(CultureInfo.InvariantCulture, $" {improved}/{count} |");
+        }
+
+        text.AppendLine();
+        text.Append("| seconds per step |");
+        foreach ((string key, _) in columns) text.Append(CultureInfo.InvariantCulture, $" {Methods[key].SecondsPerStep.Mean:F2} ± {Methods[key].SecondsPerStep.Std:F2} |");
+        text.AppendLine();
+
+        if (Before.Count > 0)
         {
             text.AppendLine();
             text.Append("Before alignment (the pretrained policy, same prompts and sampling):");
             foreach (string objective in Objectives)
             {
-                if (pretrained.TryGetValue(objective, out MeanStd? value))
-                    text.Append(CultureInfo.InvariantCulture, $" {objective} {value.Mean:F4} ± {value.Std:F4};");
+                if (Before.TryGetValue(objective, out MeanStd? value)) text.Append(CultureInfo.InvariantCulture, $" {objective} {value.Mean:F4} ± {value.Std:F4};");
             }
 
             text.Length--;
             text.AppendLine(".");
         }
 
+        text.AppendLine();
+        text.AppendLine("Hypervolume of a run: Π_i max(after_i − before_i, 0) over the objectives, with the run's own pre-alignment point " +
+                        "(same seed, prompts and draws) as reference; zero when any objective got worse.");
+        AppendRuns(text);
+        AppendSignificance(text);
         return text.ToString();
     }
+
+    private void AppendRuns(StringBuilder text)
+    {
+        text.AppendLine();
+        text.AppendLine("Every run (held-out mean reward before → after alignment):");
+        text.AppendLine();
+        text.Append("| method | seed |");
+        foreach (string objective in Objectives) text.Append(' ').Append(objective).Append(" |");
+        text.AppendLine(" hypervolume | s/step |");
+        text.Append("|---|---:|");
+        foreach (var _ in Objectives) text.Append("---:|");
+        text.AppendLine("---:|---:|");
+        foreach (HeldOutResult run in Runs)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {MethodNames.Title(run.Method)} | {run.Seed} |");
+            foreach (string objective in Objectives)
+                text.Append(CultureInfo.InvariantCulture, $" {run.Before[objective]:F4} → {run.MeanRewards[objective]:F4} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $" {ParetoMetrics.Hypervolume(Objectives, run.Before, run.MeanRewards):F4} | {run.SecondsPerStep:F2} |");
+        }
+    }
+
+    private void AppendSignificance(StringBuilder text)
+    {
+        if (Significance.Count == 0) return;
+        double bonferroni = Alpha / Significance.Count;
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"PAMA against each baseline: {TestName}. Verdicts at α = {Alpha}; with {Significance.Count} comparisons a Bonferroni-corrected " +
+            $"threshold would be p < {bonferroni:G3}. Few seeds make the test weak: 'no significant difference' is not 'equal'.");
+        text.AppendLine();
+        text.AppendLine("| PAMA vs | metric | PAMA − baseline | t | df | p | reading |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---|");
+        foreach (MethodComparison c in Significance)
+        {
+            string reading = c.Test.P < Alpha ? (c.Test.Difference > 0 ? "PAMA higher" : "PAMA lower") : "no significant difference";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {MethodNames.Title(c.Baseline)} | {c.Metric} | {c.Test.Difference:F4} | {c.Test.T:F2} | {c.Test.DegreesOfFreedom:F1} | {c.Test.P:G3} | {reading} |");
+        }
+    }
+
+    private static string Format(MeanStd value) => string.Create(CultureInfo.InvariantCulture, $"{value.Mean:F4} ± {value.Std:F4}");
 }

@@ -49,17 +49,7 @@ public static class AutoModelForCausalLM
     public static string ReadModelType(string configPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(configPath);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"Model config '{configPath}' does not exist.", configPath);
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
-                   ?? throw new InvalidDataException($"{configPath}: the top level must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{configPath}: not valid JSON ({e.Message}).", e);
-        }
+        JsonObject root = IO.InputFile.ReadJsonObject(configPath, IO.InputFile.MaxConfigBytes, "model config");
         return root["model_type"] is JsonValue value && value.GetValueKind() == JsonValueKind.String
             ? value.GetValue<string>()
             : throw new InvalidDataException($"{configPath}: key 'model_type' is missing or not a string.");

@@ -77,6 +77,38 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// <param name="maxShardBytes">Largest shard size in bytes (a single larger tensor gets a shard of its own).</param>
     public abstract void SavePretrained(string directory, long maxShardBytes = CheckpointWriter.DefaultMaxShardBytes);
 
+    /// <summary>
+    /// Replaces the sub-module at a dotted Hugging Face path (e.g. <c>model.layers.0.self_attn.q_proj</c>) with
+    /// <paramref name="replacement"/>, which the model then calls in its place (e.g. an adapter wrapping the original
+    /// projection). Parameter names follow: the replacement's parameters appear under the same path.
+    /// </summary>
+    /// <param name="path">Path as in <see cref="nn.Module.named_modules"/>.</param>
+    /// <param name="replacement">The new sub-module; it must fit the slot's declared type.</param>
+    /// <returns>The sub-module that was replaced (now owned by the caller).</returns>
+    /// <exception cref="ArgumentException">No replaceable sub-module has this path, or the replacement does not fit it.</exception>
+    public nn.Module ReplaceModule(string path, nn.Module replacement)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(replacement);
+        int dot = path.LastIndexOf('.');
+        string parentPath = dot < 0 ? "" : path[..dot], name = path[(dot + 1)..];
+        nn.Module parent = parentPath.Length == 0
+            ? this
+            : named_modules().FirstOrDefault(m => m.name == parentPath).module
+              ?? throw new ArgumentException($"{GetName()} has no sub-module '{parentPath}'.", nameof(path));
+        System.Reflection.FieldInfo field = parent.GetType().GetField(name,
+                System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            ?? throw new ArgumentException($"'{path}' is not a replaceable sub-module of {GetName()}.", nameof(path));
+        if (field.GetValue(parent) is not nn.Module current || !typeof(nn.Module).IsAssignableFrom(field.FieldType))
+            throw new ArgumentException($"'{path}' is not a sub-module of {GetName()}.", nameof(path));
+        if (!field.FieldType.IsInstanceOfType(replacement))
+            throw new ArgumentException($"'{path}' holds a {field.FieldType.Name}; a {replacement.GetType().Name} does not fit.", nameof(replacement));
+        parent.register_module(name, null!);
+        parent.register_module(name, replacement);
+        field.SetValue(parent, replacement);
+        return current;
+    }
+
     /// <summary>Copies every parameter of <paramref name="source"/> (same names and shapes) into this model.</summary>
     private protected void CopyParametersFrom(CausalLanguageModel source)
     {

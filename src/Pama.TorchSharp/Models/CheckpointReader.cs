@@ -103,10 +103,14 @@ public sealed class CheckpointReader : IDisposable
     /// <param name="keyOf">Maps a parameter name to the checkpoint key that holds it, or <c>null</c> when the checkpoint lacks it.
     /// <c>null</c> means the parameter name itself.</param>
     /// <param name="ignorable">Checkpoint keys that may be left unused (e.g. a tied output layer); <c>null</c> means none.</param>
+    /// <param name="allOrNothing"><c>true</c> (the default): every tensor is read and checked into fresh tensors before the first
+    /// parameter changes, so on failure the module is exactly as it was (at the cost of a second copy of the weights while loading).
+    /// <c>false</c>: tensors stream into the parameters one at a time (one tensor of extra memory); use it for a module
+    /// that is discarded on failure, such as one just built to be loaded.</param>
     /// <exception cref="InvalidDataException">A parameter is missing, a shape differs, a value is not finite, or the checkpoint
-    /// holds a tensor the module does not use; the message names the file and the tensor. The module may then hold a
-    /// mixture of old and new values: dispose it.</exception>
-    public void LoadInto(nn.Module module, Func<string, string?>? keyOf = null, Func<string, bool>? ignorable = null)
+    /// holds a tensor the module does not use; the message names the file and the tensor. With
+    /// <paramref name="allOrNothing"/> <c>false</c> the module may then hold a mixture of old and new values: dispose it.</exception>
+    public void LoadInto(nn.Module module, Func<string, string?>? keyOf = null, Func<string, bool>? ignorable = null, bool allOrNothing = true)
     {
         ArgumentNullException.ThrowIfNull(module);
         keyOf ??= name => Contains(name) ? name : null;
@@ -131,16 +135,66 @@ public sealed class CheckpointReader : IDisposable
         }
 
         using var noGrad = no_grad();
-        foreach ((string key, Parameter parameter) in plan)
+        var fresh = new List<(Parameter Parameter, Tensor Value)>();
+        try
         {
-            using Tensor value = Read(key, parameter.dtype, parameter.device);
-            if (value.is_floating_point())
+            foreach ((string key, Parameter parameter) in plan)
             {
-                using Tensor finite = value.isfinite().all();
-                if (!finite.item<bool>()) throw new InvalidDataException($"{PathOf(key)}: tensor '{key}' contains NaN or infinite values.");
+                if (!allOrNothing)
+                {
+                    // A new model, thrown away on failure: read straight into the parameter, no second copy.
+                    FileOf(key).ReadInto(key, parameter);
+                    if (parameter.is_floating_point() && !AllFinite(parameter))
+                        throw new InvalidDataException($"{PathOf(key)}: tensor '{key}' contains NaN or infinite values.");
+                    continue;
+                }
+                Tensor value = Read(key, parameter.dtype, parameter.device);
+                fresh.Add((parameter, value));
+                if (value.is_floating_point() && !AllFinite(value))
+                    throw new InvalidDataException($"{PathOf(key)}: tensor '{key}' contains NaN or infinite values.");
             }
-            parameter.copy_(value);
+            // Everything read and checked: only now do the parameters change.
+            foreach ((Parameter parameter, Tensor value) in fresh) parameter.copy_(value);
         }
+        finally
+        {
+            foreach ((_, Tensor value) in fresh) value.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Refuses a configuration whose parameters could not possibly be in these weights, before a model is built from it:
+    /// every parameter is stored here, taking at least the element size of the smallest type the files use. A config
+    /// claiming a hidden size of 10⁹ therefore fails here, not in libtorch's allocator. The gate allows twice the stored
+    /// size (plus 1 MiB) so that a near miss (a missing tensor, a wrong width) reaches <see cref="LoadInto"/>'s
+    /// tensor-by-tensor check and its precise message; what the constructor allocates stays bounded by the files.
+    /// </summary>
+    /// <param name="parameterCount">The number of parameters the configuration implies.</param>
+    /// <param name="configPath">The configuration file, named in the message.</param>
+    /// <exception cref="InvalidDataException">The configuration implies far more parameters than the files hold.</exception>
+    public void RequireRoomFor(long parameterCount, string configPath)
+    {
+        var entries = _names.Select(Entry).ToList();
+        long storedBytes = entries.Sum(e => e.ByteLength);
+        int smallestElement = entries.Select(e => SafeTensorsFormat.TryGetType(e.DataType, out _, out int size) ? size : 1).DefaultIfEmpty(1).Min();
+        if (parameterCount > (2 * storedBytes + (1L << 20)) / smallestElement)
+            throw new InvalidDataException(
+                $"{configPath}: the configuration describes {parameterCount:N0} parameters, but the weights ({Describe()}) hold only " +
+                $"{storedBytes:N0} bytes of tensors; the config does not belong to these weights (or a size in it is wrong).");
+    }
+
+    /// <summary>Checks finiteness in slices, so the check needs a small mask rather than one the size of the tensor.</summary>
+    private static bool AllFinite(Tensor tensor)
+    {
+        const long slice = 1L << 24;
+        using Tensor flat = tensor.detach().reshape(-1);
+        for (long start = 0; start < flat.shape[0]; start += slice)
+        {
+            using Tensor part = flat.narrow(0, start, Math.Min(slice, flat.shape[0] - start));
+            using Tensor finite = part.isfinite().all();
+            if (!finite.item<bool>()) return false;
+        }
+        return true;
     }
 
     /// <inheritdoc />
@@ -191,15 +245,9 @@ public sealed class CheckpointReader : IDisposable
 
     private static Dictionary<string, string> ReadWeightMap(string index)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(index));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{index}: not valid JSON ({e.Message}).", e);
-        }
+        // The index is a few hundred kilobytes even for the largest models; a bounded, strict read keeps a damaged one harmless.
+        System.Text.Json.Nodes.JsonObject root = IO.InputFile.ReadJsonObject(index, IO.InputFile.MaxConfigBytes, "safetensors index");
+        var document = JsonDocument.Parse(root.ToJsonString());
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object

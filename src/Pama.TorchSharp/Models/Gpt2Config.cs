@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pama.TorchSharp.IO;
 
 namespace Pama.TorchSharp.Models;
 
@@ -61,6 +63,25 @@ public sealed record Gpt2Config
     /// <summary>Width of one attention head.</summary>
     public int HeadSize => HiddenSize / HeadCount;
 
+    /// <summary>
+    /// Number of parameters the configuration implies (embeddings, blocks, final norm; the output layer is tied):
+    /// <c>V·H + P·H + L·(4H + 3H² + 3H + H² + H + 2·H·M + M + H) + 2H</c>.
+    /// </summary>
+    /// <exception cref="OverflowException">The count does not fit in 64 bits.</exception>
+    public long ParameterCount
+    {
+        get
+        {
+            checked
+            {
+                long h = HiddenSize, m = MlpSize;
+                long block = 4 * h /* two layer norms */ + (h * 3 * h + 3 * h) /* c_attn */ + (h * h + h) /* attn c_proj */
+                             + (h * m + m) /* c_fc */ + (m * h + h) /* mlp c_proj */;
+                return (long)VocabularySize * h + (long)ContextLength * h + LayerCount * block + 2 * h;
+            }
+        }
+    }
+
     /// <summary>This configuration with every dropout probability set to zero, the usual choice for
     /// RL fine-tuning (dropout makes the policy's log-probabilities noisy and draws from TorchSharp's global generator).</summary>
     public Gpt2Config WithoutDropout() => this with { EmbeddingDropout = 0, AttentionDropout = 0, ResidualDropout = 0 };
@@ -75,6 +96,8 @@ public sealed record Gpt2Config
         RequirePositive(HiddenSize, "n_embd");
         RequirePositive(LayerCount, "n_layer");
         RequirePositive(HeadCount, "n_head");
+        if (InnerSize is null && HiddenSize > int.MaxValue / 4)
+            throw new ArgumentException($"{source}: n_embd ({HiddenSize}) is too large: the MLP width 4·n_embd does not fit in 32 bits.");
         RequirePositive(MlpSize, "n_inner");
         if (HiddenSize % HeadCount != 0)
             throw new ArgumentException($"{source}: n_embd ({HiddenSize}) must be divisible by n_head ({HeadCount}).");
@@ -87,6 +110,15 @@ public sealed record Gpt2Config
         RequireProbability(ResidualDropout, "resid_pdrop");
         if (!(InitializerRange >= 0) || !double.IsFinite(InitializerRange))
             throw new ArgumentException($"{source}: initializer_range must be a non-negative finite number, got {InitializerRange}.");
+        try
+        {
+            _ = ParameterCount;
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"{source}: the sizes (vocab_size {VocabularySize}, n_positions {ContextLength}, n_embd {HiddenSize}, " +
+                                        $"n_layer {LayerCount}, n_inner {MlpSize}) imply more than 2⁶³ parameters.");
+        }
 
         void RequirePositive(int value, string key)
         {
@@ -111,17 +143,7 @@ public sealed record Gpt2Config
     internal static Gpt2Config FromJson(string path, bool requireTiedOutput)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"GPT-2 config file '{path}' does not exist.", path);
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                   ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        JsonObject root = InputFile.ReadJsonObject(path, InputFile.MaxConfigBytes, "GPT-2 config file");
 
         var reader = new ConfigReader(path, root);
         if (reader.OptionalString("model_type") is { } modelType && modelType != "gpt2")
@@ -208,8 +230,8 @@ public sealed record Gpt2Config
         public double? OptionalDouble(string key)
         {
             if (Value(key) is not { } node) return null;
-            if (node.GetValueKind() == JsonValueKind.Number) return node.GetValue<double>();
-            throw WrongType(key, "a number", node);
+            if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double value) && double.IsFinite(value)) return value;
+            throw WrongType(key, "a finite number", node);
         }
 
         public string? OptionalString(string key)

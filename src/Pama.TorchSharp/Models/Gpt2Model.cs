@@ -189,13 +189,16 @@ public sealed class Gpt2Model : CausalLanguageModel
                 "vocab.json, merges.txt); there is no hub download. Download one first, e.g. `huggingface-cli download openai-community/gpt2 " +
                 $"config.json model.safetensors vocab.json merges.txt --local-dir ./gpt2` (or git clone https://huggingface.co/openai-community/gpt2), and pass that path.");
         using CheckpointReader reader = CheckpointReader.Open(directory);
-        Gpt2Config config = Gpt2Config.FromJson(Path.Combine(directory, ConfigFileName));
+        string configPath = Path.Combine(directory, ConfigFileName);
+        Gpt2Config config = Gpt2Config.FromJson(configPath);
+        reader.RequireRoomFor(config.ParameterCount, configPath);
         var model = new Gpt2Model(config);
         try
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
             if (device is not null) model.to(device);
-            model.LoadWeights(reader);
+            // The model is new and is disposed on failure, so the weights may stream straight into it.
+            model.LoadWeights(reader, allOrNothing: false);
             model.eval();
             return model;
         }
@@ -210,30 +213,35 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// Copies weights from a safetensors file with Hugging Face GPT-2 names into this model, converting
     /// them to the model's type and device. Keys may carry the <c>transformer.</c> prefix or not; a tied
     /// <c>lm_head.weight</c> and the attention-mask buffers of old checkpoints are accepted and ignored.
+    /// Every tensor is read and checked before the first parameter changes: if this throws, the model is as it was.
     /// </summary>
     /// <param name="path">The safetensors file.</param>
-    /// <exception cref="InvalidDataException">A parameter is missing or has the wrong shape, the file holds an unknown
-    /// tensor, or its <c>lm_head.weight</c> differs from the token embedding; the message names the file and tensor.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed, a parameter is missing or has the wrong shape, the file
+    /// holds an unknown tensor or non-finite values, or its <c>lm_head.weight</c> differs from the token embedding; the
+    /// message names the file and tensor.</exception>
     public void LoadWeights(string path)
     {
         using CheckpointReader reader = CheckpointReader.OpenFile(path);
-        LoadWeights(reader);
+        LoadWeights(reader, allOrNothing: true);
     }
 
-    private void LoadWeights(CheckpointReader reader)
+    private void LoadWeights(CheckpointReader reader, bool allOrNothing)
     {
-        reader.LoadInto(this,
-            name => reader.Contains(name) ? name : reader.Contains(StripPrefix(name)) ? StripPrefix(name) : null,
-            key => StripPrefix(key) is "lm_head.weight" || key.EndsWith(".attn.bias", StringComparison.Ordinal)
-                   || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal));
+        // The tie is checked between the file's own tensors, before the model changes.
+        string? embeddingKey = new[] { TransformerPrefix + "wte.weight", "wte.weight" }.FirstOrDefault(reader.Contains);
         foreach (string key in reader.TensorNames.Where(k => StripPrefix(k) == "lm_head.weight"))
         {
             using var scope = NewDisposeScope();
             Tensor head = reader.Read(key, DType);
-            Tensor embedding = transformer.wte.weight.detach().cpu();
-            if (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0))
+            Tensor? embedding = embeddingKey is null ? null : reader.Read(embeddingKey, DType);
+            if (embedding is not null && (!head.shape.SequenceEqual(embedding.shape) || !head.allclose(embedding, rtol: 0, atol: 0)))
                 throw new InvalidDataException($"{reader.PathOf(key)}: '{key}' differs from the token embedding; untied output layers are not supported.");
         }
+        reader.LoadInto(this,
+            name => reader.Contains(name) ? name : reader.Contains(StripPrefix(name)) ? StripPrefix(name) : null,
+            key => StripPrefix(key) is "lm_head.weight" || key.EndsWith(".attn.bias", StringComparison.Ordinal)
+                   || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal),
+            allOrNothing);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.ML.Tokenizers;
+using Pama.TorchSharp.IO;
 
 namespace Pama.TorchSharp.Models;
 
@@ -73,13 +74,10 @@ public sealed class Gpt2Tokenizer : ITextTokenizer
         ArgumentException.ThrowIfNullOrEmpty(directory);
         string vocabPath = Path.Combine(directory, "vocab.json");
         string mergesPath = Path.Combine(directory, "merges.txt");
-        foreach (string path in new[] { vocabPath, mergesPath })
-        {
-            if (!File.Exists(path)) throw new FileNotFoundException($"Tokenizer file '{path}' does not exist.", path);
-        }
+        byte[] vocabBytes = InputFile.ReadAllBytes(vocabPath, InputFile.MaxTokenizerBytes, "tokenizer file");
+        byte[] mergesBytes = InputFile.ReadAllBytes(mergesPath, InputFile.MaxTokenizerBytes, "tokenizer file");
 
         CodeGenTokenizer tokenizer;
-        byte[] vocabBytes = File.ReadAllBytes(vocabPath), mergesBytes = File.ReadAllBytes(mergesPath);
         try
         {
             using var vocab = new MemoryStream(vocabBytes, writable: false);
@@ -87,12 +85,15 @@ public sealed class Gpt2Tokenizer : ITextTokenizer
             // CodeGen's tokenizer is GPT-2's byte-level BPE; GPT-2 adds no prefix space and no BOS/EOS.
             tokenizer = CodeGenTokenizer.Create(vocab, merges, addPrefixSpace: false, addBeginOfSentence: false, addEndOfSentence: false);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Microsoft.ML.Tokenizers reports malformed files with several exception types; all of them mean a bad file here.
             throw new InvalidDataException($"Could not read the GPT-2 tokenizer from '{vocabPath}' and '{mergesPath}': {e.Message}", e);
         }
         if (!tokenizer.Vocabulary.TryGetValue(EndOfTextToken, out int endOfText))
             throw new InvalidDataException($"{vocabPath}: the vocabulary has no {EndOfTextToken} token.");
+        if (tokenizer.Vocabulary.Values.Any(id => id < 0))
+            throw new InvalidDataException($"{vocabPath}: the vocabulary has negative token ids.");
         int size = tokenizer.Vocabulary.Values.Max() + 1;
         return new Gpt2Tokenizer(tokenizer, size, endOfText, (vocabBytes, mergesBytes));
     }

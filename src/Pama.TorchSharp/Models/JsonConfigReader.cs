@@ -27,17 +27,7 @@ internal sealed class JsonConfigReader
     /// <exception cref="InvalidDataException">The file is not a JSON object.</exception>
     public static JsonConfigReader Open(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Model config '{path}' does not exist.", path);
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(path)) is JsonObject root
-                ? new JsonConfigReader(path, root, "")
-                : throw new InvalidDataException($"{path}: the top level must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        return new JsonConfigReader(path, IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxConfigBytes, "model config"), "");
     }
 
     /// <summary>Whether the key is present with a non-null value.</summary>
@@ -57,8 +47,8 @@ internal sealed class JsonConfigReader
     public double? OptionalDouble(string key)
     {
         if (Value(key) is not { } node) return null;
-        if (node.GetValueKind() == JsonValueKind.Number) return node.GetValue<double>();
-        throw WrongType(key, "a number", node);
+        if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double value) && double.IsFinite(value)) return value;
+        throw WrongType(key, "a finite number", node);
     }
 
     public string? OptionalString(string key)

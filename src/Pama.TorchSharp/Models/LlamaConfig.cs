@@ -85,6 +85,25 @@ public sealed record LlamaConfig
     /// <summary>The head width actually used.</summary>
     public int HeadSize => HeadDimension ?? HiddenSize / HeadCount;
 
+    /// <summary>
+    /// Number of weight parameters the configuration implies, biases left out (so a lower bound):
+    /// embeddings <c>V·H</c>, per layer the attention projections <c>2·H·(heads·d) + 2·H·(kv·d)</c>, the MLP <c>3·H·I</c>
+    /// and two norms <c>2H</c>, the final norm <c>H</c>, and an untied output layer <c>V·H</c>.
+    /// </summary>
+    /// <exception cref="OverflowException">The count does not fit in 64 bits.</exception>
+    public long ParameterCount
+    {
+        get
+        {
+            checked
+            {
+                long h = HiddenSize, d = HeadSize, v = VocabularySize;
+                long layer = 2 * h * (HeadCount * d) + 2 * h * (KeyValueHeadCount * d) + 3 * h * IntermediateSize + 2 * h;
+                return v * h + LayerCount * layer + h + (TieWordEmbeddings ? 0 : v * h);
+            }
+        }
+    }
+
     /// <summary>Checks that the values describe a model that can be built.</summary>
     /// <param name="source">Where the values came from, quoted in error messages.</param>
     /// <exception cref="ArgumentException">A value is out of range; the message names the JSON key.</exception>
@@ -121,6 +140,16 @@ public sealed record LlamaConfig
             throw new ArgumentException($"{source}: sliding_window must be positive, got {window}.");
         if (SlidingLayers.Any(layer => layer < 0 || layer >= LayerCount))
             throw new ArgumentException($"{source}: layer_types names layers outside [0, {LayerCount}).");
+
+        try
+        {
+            _ = ParameterCount;
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"{source}: the sizes (vocab_size {VocabularySize}, hidden_size {HiddenSize}, intermediate_size {IntermediateSize}, " +
+                                        $"num_hidden_layers {LayerCount}, head_dim {HeadSize}) imply more than 2⁶³ parameters.");
+        }
 
         void RequirePositive(int value, string key)
         {

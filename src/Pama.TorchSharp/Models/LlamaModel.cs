@@ -33,8 +33,8 @@ public sealed class LlamaModel : CausalLanguageModel
     private nn.Module<Tensor, Tensor>? lm_head;
 #pragma warning restore IDE0044
 
-    /// <summary>Builds a model with zero-filled embeddings and norms and TorchSharp's default initialisation of the
-    /// projections, directly on <paramref name="device"/> in <paramref name="dtype"/>; <see cref="FromPretrained"/> fills it.</summary>
+    /// <summary>Builds a model with zero weights (norm weights one) directly on <paramref name="device"/> in
+    /// <paramref name="dtype"/>; <see cref="FromPretrained"/> or <c>load_state_dict</c> fills it. Nothing is drawn from any generator.</summary>
     /// <param name="config">Hyper-parameters; validated.</param>
     /// <param name="device">Device of the parameters; <c>null</c> means CPU.</param>
     /// <param name="dtype">Floating-point type of the parameters; <c>null</c> means float32.</param>
@@ -46,7 +46,7 @@ public sealed class LlamaModel : CausalLanguageModel
         if (type is not (ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"The parameter type must be floating point, got {type}.", nameof(dtype));
         model = new Decoder(config, target, type);
-        lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabularySize, hasBias: false, device: target, dtype: type);
+        lm_head = config.TieWordEmbeddings ? null : ZeroLinear(config.HiddenSize, config.VocabularySize, false, target, type);
         RegisterComponents();
     }
 
@@ -159,8 +159,10 @@ public sealed class LlamaModel : CausalLanguageModel
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
-        LlamaConfig config = LlamaConfig.FromJson(Path.Combine(directory, Gpt2Model.ConfigFileName));
+        string configPath = Path.Combine(directory, Gpt2Model.ConfigFileName);
+        LlamaConfig config = LlamaConfig.FromJson(configPath);
         using CheckpointReader reader = CheckpointReader.Open(directory);
+        reader.RequireRoomFor(config.ParameterCount, configPath);
         var model = new LlamaModel(config, device, dtype);
         try
         {
@@ -206,6 +208,25 @@ public sealed class LlamaModel : CausalLanguageModel
         Tensor doubled = cat([angles, angles], -1);
         ScalarType type = DType;
         return (doubled.cos().mul(Config.Rope.AttentionScaling).to_type(type), doubled.sin().mul(Config.Rope.AttentionScaling).to_type(type));
+    }
+
+    /// <summary>
+    /// A TorchSharp <see cref="Linear"/> with zero weights: built 1 × 1 and given full-size zero parameters, so that
+    /// construction neither spends time on an initialisation the checkpoint overwrites nor draws from the global generator.
+    /// </summary>
+    private static Linear ZeroLinear(long inputs, long outputs, bool bias, Device device, ScalarType dtype)
+    {
+        Linear linear = nn.Linear(1, 1, bias, device, dtype);
+        Parameter tinyWeight = linear.weight;
+        Parameter? tinyBias = linear.bias;
+        linear.weight = new Parameter(zeros(outputs, inputs, dtype, device));
+        tinyWeight.Dispose();
+        if (tinyBias is not null)
+        {
+            linear.bias = new Parameter(zeros(outputs, dtype, device));
+            tinyBias.Dispose();
+        }
+        return linear;
     }
 
     private static string CheckedModuleName(LlamaConfig config)
@@ -294,10 +315,10 @@ public sealed class LlamaModel : CausalLanguageModel
             _keyValueHeads = config.KeyValueHeadCount;
             _headSize = config.HeadSize;
             _dropout = config.AttentionDropout;
-            q_proj = nn.Linear(config.HiddenSize, _heads * _headSize, config.QueryKeyValueBias, device, dtype);
-            k_proj = nn.Linear(config.HiddenSize, _keyValueHeads * _headSize, config.QueryKeyValueBias, device, dtype);
-            v_proj = nn.Linear(config.HiddenSize, _keyValueHeads * _headSize, config.QueryKeyValueBias, device, dtype);
-            o_proj = nn.Linear(_heads * _headSize, config.HiddenSize, config.OutputBias, device, dtype);
+            q_proj = ZeroLinear(config.HiddenSize, _heads * _headSize, config.QueryKeyValueBias, device, dtype);
+            k_proj = ZeroLinear(config.HiddenSize, _keyValueHeads * _headSize, config.QueryKeyValueBias, device, dtype);
+            v_proj = ZeroLinear(config.HiddenSize, _keyValueHeads * _headSize, config.QueryKeyValueBias, device, dtype);
+            o_proj = ZeroLinear(_heads * _headSize, config.HiddenSize, config.OutputBias, device, dtype);
             RegisterComponents();
         }
 
@@ -352,9 +373,9 @@ public sealed class LlamaModel : CausalLanguageModel
 
         public Mlp(LlamaConfig config, Device device, ScalarType dtype) : base("mlp")
         {
-            gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, device, dtype);
-            up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, device, dtype);
-            down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, config.MlpBias, device, dtype);
+            gate_proj = ZeroLinear(config.HiddenSize, config.IntermediateSize, config.MlpBias, device, dtype);
+            up_proj = ZeroLinear(config.HiddenSize, config.IntermediateSize, config.MlpBias, device, dtype);
+            down_proj = ZeroLinear(config.IntermediateSize, config.HiddenSize, config.MlpBias, device, dtype);
             RegisterComponents();
         }
 

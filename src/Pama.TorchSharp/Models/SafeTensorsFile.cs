@@ -73,26 +73,18 @@ public sealed class SafeTensorsFile : IDisposable
     /// <exception cref="KeyNotFoundException">The file has no tensor of that name.</exception>
     public Tensor Read(string name, ScalarType? dtype = null, Device? device = null)
     {
-        ObjectDisposedException.ThrowIf(!_stream.CanRead, this);
-        if (!Entries.TryGetValue(name, out SafeTensorEntry? entry))
-            throw new KeyNotFoundException($"{Path}: no tensor named '{name}'.");
-        if (entry.ByteLength > Array.MaxLength)
-            throw new NotSupportedException($"{Path}: tensor '{name}' has {entry.ByteLength} bytes, more than one read supports.");
+        SafeTensorEntry entry = Find(name);
         SafeTensorsFormat.TryGetType(entry.DataType, out ScalarType storedType, out _);
-
-        byte[] bytes = new byte[entry.ByteLength];
-        _stream.Position = _dataStart + entry.Begin;
+        Tensor tensor = empty(entry.Shape.ToArray(), storedType);
         try
         {
-            _stream.ReadExactly(bytes);
+            Fill(entry, tensor);
         }
-        catch (EndOfStreamException e)
+        catch
         {
-            throw new InvalidDataException($"{Path}: tensor '{name}' runs past the end of the file.", e);
+            tensor.Dispose();
+            throw;
         }
-
-        Tensor tensor = empty(entry.Shape.ToArray(), storedType);
-        if (bytes.Length > 0) tensor.bytes = bytes;
         if (dtype is { } wanted && wanted != storedType)
         {
             Tensor converted = tensor.to_type(wanted);
@@ -106,6 +98,65 @@ public sealed class SafeTensorsFile : IDisposable
             tensor = moved;
         }
         return tensor;
+    }
+
+    /// <summary>
+    /// Reads one tensor into <paramref name="destination"/>, converting its type and device. When the destination is a
+    /// contiguous CPU tensor of the stored type the bytes go straight into its memory, with no intermediate copy.
+    /// </summary>
+    /// <param name="name">Tensor name as stored in the header.</param>
+    /// <param name="destination">Tensor of the stored shape, any floating type and device; overwritten.</param>
+    /// <exception cref="KeyNotFoundException">The file has no tensor of that name.</exception>
+    /// <exception cref="ArgumentException">The destination's shape differs from the stored shape.</exception>
+    public void ReadInto(string name, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        SafeTensorEntry entry = Find(name);
+        if (!entry.Shape.SequenceEqual(destination.shape))
+            throw new ArgumentException(
+                $"{Path}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], the destination [{string.Join(", ", destination.shape)}].", nameof(destination));
+        SafeTensorsFormat.TryGetType(entry.DataType, out ScalarType storedType, out _);
+        if (destination.dtype == storedType && destination.device_type == DeviceType.CPU && destination.is_contiguous())
+        {
+            Fill(entry, destination);
+            return;
+        }
+        using Tensor stored = empty(entry.Shape.ToArray(), storedType);
+        Fill(entry, stored);
+        using (no_grad()) destination.copy_(stored);
+    }
+
+    private SafeTensorEntry Find(string name)
+    {
+        ObjectDisposedException.ThrowIf(!_stream.CanRead, this);
+        return Entries.TryGetValue(name, out SafeTensorEntry? entry)
+            ? entry
+            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'.");
+    }
+
+    /// <summary>Reads an entry's bytes into a contiguous CPU tensor of its type, in chunks of at most 64 MB,
+    /// straight into the tensor's memory (so tensors above 2 GB read too).</summary>
+    private void Fill(SafeTensorEntry entry, Tensor destination)
+    {
+        const long chunkBytes = 1L << 26;
+        if (entry.ByteLength == 0) return;
+        using Tensor flat = destination.view(-1);
+        long elementSize = destination.ElementSize;
+        long elements = flat.shape[0];
+        long chunkElements = Math.Max(1, chunkBytes / elementSize);
+        _stream.Position = _dataStart + entry.Begin;
+        try
+        {
+            for (long start = 0; start < elements; start += chunkElements)
+            {
+                using Tensor part = flat.narrow(0, start, Math.Min(chunkElements, elements - start));
+                _stream.ReadExactly(part.bytes);
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{Path}: tensor '{entry.Name}' runs past the end of the file.", e);
+        }
     }
 
     /// <inheritdoc />
@@ -154,7 +205,7 @@ public sealed class SafeTensorsFile : IDisposable
                 if (!entries.TryAdd(entry.Name, entry))
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' appears twice in the header.");
             }
-            RejectOverlaps(path, entries.Values);
+            CheckLayout(path, entries.Values, dataLength);
             return (entries, metadata, dataStart);
         }
     }
@@ -183,6 +234,8 @@ public sealed class SafeTensorsFile : IDisposable
             throw new InvalidDataException($"{Where()}: dtype '{dtype}' is not supported (supported: {string.Join(", ", SafeTensorsFormat.Codes)}).");
 
         long[] shape = ReadIntegers(element, "shape", Where);
+        if (shape.Length > SafeTensorsFormat.MaxRank)
+            throw new InvalidDataException($"{Where()}: rank {shape.Length} is above {SafeTensorsFormat.MaxRank}.");
         long[] offsets = ReadIntegers(element, "data_offsets", Where);
         if (offsets.Length != 2)
             throw new InvalidDataException($"{Where()}: data_offsets must hold exactly two numbers, got {offsets.Length}.");
@@ -220,14 +273,25 @@ public sealed class SafeTensorsFile : IDisposable
         return values;
     }
 
-    private static void RejectOverlaps(string path, IEnumerable<SafeTensorEntry> entries)
+    /// <summary>
+    /// The tensors must tile the data section exactly, as the format's reference reader requires: no two overlap,
+    /// no bytes lie between them, and the last ends where the file ends (trailing bytes mean a damaged or foreign file).
+    /// </summary>
+    private static void CheckLayout(string path, IEnumerable<SafeTensorEntry> entries, long dataLength)
     {
         SafeTensorEntry? previous = null;
+        long end = 0;
         foreach (SafeTensorEntry entry in entries.Where(e => e.ByteLength > 0).OrderBy(e => e.Begin))
         {
-            if (previous is not null && entry.Begin < previous.End)
+            if (previous is not null && entry.Begin < end)
                 throw new InvalidDataException($"{path}: tensors '{previous.Name}' and '{entry.Name}' overlap in the data section.");
+            if (entry.Begin > end)
+                throw new InvalidDataException($"{path}: bytes [{end}, {entry.Begin}) of the data section belong to no tensor (before '{entry.Name}').");
             previous = entry;
+            end = entry.End;
         }
+        if (end != dataLength)
+            throw new InvalidDataException(
+                $"{path}: the tensors end at byte {end} of the data section but the file holds {dataLength} data bytes (damaged, or not written as safetensors).");
     }
 }

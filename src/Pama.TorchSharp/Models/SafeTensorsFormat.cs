@@ -8,6 +8,9 @@ internal static class SafeTensorsFormat
     /// <summary>Header lengths above this are rejected as corrupt (the format's own reference reader uses 100 MB).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
+    /// <summary>Tensors of higher rank are rejected as corrupt (libtorch's own kernels index at most 25 dimensions).</summary>
+    public const int MaxRank = 25;
+
     private static readonly (string Code, ScalarType Type, int Size)[] Types =
     [
         ("F64", ScalarType.Float64, 8),

@@ -27,8 +27,9 @@ namespace Pama.TorchSharp.Training;
 /// <see cref="PamaTrainerOptions.PpoEpochs"/> × <see cref="PamaTrainerOptions.MiniBatches"/> updates.</para>
 /// <para>PAMA forms <c>Σ_i c_i max(A'^i, 0)</c> with <c>c</c> from Theorem 1 on the statistics
 /// <c>a_i = mean_t max(A'^i_t, 0) 1[u_t ≤ 1+ε]</c>; when <c>s* = 0</c> the policy optimizer is not stepped
-/// (the value heads still are). The value heads read the hidden states detached, so only the policy loss
-/// moves the policy.</para>
+/// (the value heads still are). By default the value heads read the hidden states detached, so only the policy loss
+/// moves the policy (see <see cref="PamaTrainerOptions.Critic"/> for TRL's shared critic, and
+/// <see cref="PamaTrainerOptions.AdvantageWhitening"/> for TRL's whitened advantages).</para>
 /// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
 /// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
 /// <para>All tensors follow the policy's device and the floating type of its trainable parameters, at least float32 (a bf16 / fp16
@@ -308,6 +309,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             && Options.AdvantageEstimator == AdvantageEstimator.Gae)
             (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames, Options.ProcessGroup);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
+        // Returns stay those of the unwhitened advantages (TRL).
+        advantages = AdvantageWhitener.Apply(Options, advantages, mask);
         UpdateSummary summary;
         try
         {
@@ -457,28 +460,31 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     }
 
     /// <summary>
-    /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient and generator
-    /// state to <paramref name="path"/>, atomically: the previous file survives any failure.
+    /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient, generator state, method
+    /// and objective names to <paramref name="path"/>, with a checksum, atomically: the previous file survives any failure.
     /// </summary>
     /// <remarks>In a data-parallel run every rank holds the same state, so only rank 0 writes; on other ranks this does nothing.</remarks>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Options.ProcessGroup.Rank != 0) return;
-        TrainerCheckpoint.Save(path, new TrainerCheckpoint.Header(_objectives.Count, Options.Method.Name, StepCount, _kl.Coefficient), Parts());
+        TrainerCheckpoint.Save(path, CurrentHeader(), Parts());
     }
 
     /// <summary>
-    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture, objective count,
-    /// method (<see cref="Methods.IMultiObjectiveMethod.Name"/>) and optimizer types; the learning-rate schedule resumes
-    /// from the restored step count. The next <see cref="Step(IReadOnlyList{string})"/> then equals the one the saving trainer would
-    /// have taken. If the file is damaged half-way, the trainer's state is undefined: create a new trainer.
+    /// Restores a checkpoint written by <see cref="Save"/> of a trainer with the same model architecture, method
+    /// (<see cref="Methods.IMultiObjectiveMethod.Name"/>), objectives (names, in order) and optimizer types; the learning-rate
+    /// schedule resumes from the restored step count. The next <see cref="Step(IReadOnlyList{string})"/> then equals the one
+    /// the saving trainer would have taken. The whole file is verified (checksum, sizes, tensor names, types and shapes)
+    /// before any state changes: if loading fails, this trainer is exactly as it was.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is not a trainer checkpoint or belongs to another configuration.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a trainer checkpoint, is truncated or damaged, or belongs to
+    /// another configuration; the message names the file.</exception>
     public void Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, _objectives.Count, Options.Method.Name, Parts());
+        TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, CurrentHeader(), Parts());
         StepCount = header.StepCount;
         _kl.Coefficient = header.KlCoefficient;
         // Heads saved after a step have been calibrated and trained; a checkpoint of step 0 has not.
@@ -493,6 +499,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         ValueHeads.Dispose();
         _generator.Dispose();
     }
+
+    private TrainerCheckpoint.Header CurrentHeader() => new(Options.Method.Name, ObjectiveNames, StepCount, _kl.Coefficient);
 
     // With an adapter the checkpoint holds the adapter's matrices, not the frozen base (the caller rebuilds the base from its files).
     private TrainerCheckpoint.Parts Parts() =>

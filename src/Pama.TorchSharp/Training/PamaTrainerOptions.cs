@@ -61,11 +61,23 @@ public sealed record PamaTrainerOptions
     /// </summary>
     public int StallWarningUpdates { get; init; } = 8;
 
-    /// <summary>AdamW decoupled weight decay of both optimizers (default 0.01, PyTorch's AdamW default).</summary>
+    /// <summary>
+    /// AdamW decoupled weight decay of both optimizers (default 0.01, PyTorch's AdamW default). With 0 the optimizers
+    /// are exactly Adam without weight decay, TRL's PPO optimizer.
+    /// </summary>
     public double WeightDecay { get; init; } = 0.01;
 
-    /// <summary>Maximum global L2 norm of the gradients, applied separately to the policy and the value heads (default 1.0).</summary>
+    /// <summary>
+    /// Maximum global L2 norm of the gradients, applied separately to the policy and the value heads (default 1.0).
+    /// <see cref="double.PositiveInfinity"/> turns clipping off (TRL's PPO default); non-finite gradients are refused either way.
+    /// </summary>
     public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Whitening of the advantages once per step (default <see cref="Training.AdvantageWhitening.None"/>; TRL whitens per objective).</summary>
+    public AdvantageWhitening AdvantageWhitening { get; init; } = AdvantageWhitening.None;
+
+    /// <summary>Whether the value losses train the heads only (default) or also the policy's trunk, as TRL's value head does.</summary>
+    public CriticTraining Critic { get; init; } = CriticTraining.HeadsOnly;
 
     /// <summary>Passes over each rollout batch (default 4).</summary>
     public int PpoEpochs { get; init; } = 4;
@@ -148,7 +160,9 @@ public sealed record PamaTrainerOptions
         Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), $"must be finite and positive, got {LearningRate}");
         Require(double.IsFinite(ValueLearningRate) && ValueLearningRate > 0, nameof(ValueLearningRate), $"must be finite and positive, got {ValueLearningRate}");
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), $"must be finite and nonnegative, got {WeightDecay}");
-        Require(double.IsFinite(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be finite and positive, got {MaxGradNorm}");
+        Require(!double.IsNaN(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be positive (or +∞ for no clipping), got {MaxGradNorm}");
+        Require(Enum.IsDefined(AdvantageWhitening), nameof(AdvantageWhitening), $"unknown whitening {AdvantageWhitening}");
+        Require(Enum.IsDefined(Critic), nameof(Critic), $"unknown critic training {Critic}");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"must be at least 1, got {PpoEpochs}");
         Require(ProcessGroup is not null, nameof(ProcessGroup), "must not be null (use SingleProcessGroup.Instance)");
         Require(MiniBatches >= 1, nameof(MiniBatches), $"must be at least 1, got {MiniBatches}");

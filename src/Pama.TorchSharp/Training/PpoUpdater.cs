@@ -111,7 +111,8 @@ internal sealed class PpoUpdater(
         bool updatesPolicy = _group.Size == 1 ? combined.UpdatesPolicy : _group.Sum(combined.UpdatesPolicy ? 1 : 0)[0] > 0;
         Tensor policyLoss = Share(PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon), share);
         Tensor? valueLosses = returns is null ? null : Share(PpoLosses.ValueLosses(
-            valueHeads.call(forward.ResponseHiddenState), rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange), share);
+            options.Critic == CriticTraining.ThroughTrunk ? valueHeads.ForwardThroughTrunk(forward.ResponseHiddenState) : valueHeads.call(forward.ResponseHiddenState),
+            rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange), share);
 
         // One host copy (and one sum over the ranks) for everything reported: policy loss, clip fraction, value losses.
         Tensor clipFraction = Share(PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().sub(1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask), share);
@@ -138,13 +139,15 @@ internal sealed class PpoUpdater(
         if (total is null) return;
 
         total.backward();
-        if (policyLoss is not null) GradientAllReduce.Sum(_group, policyParameters);
+        // A critic trained through the trunk moves the policy's parameters even when the policy loss is skipped.
+        bool stepPolicy = policyLoss is not null || (valueLosses is not null && options.Critic == CriticTraining.ThroughTrunk);
+        if (stepPolicy) GradientAllReduce.Sum(_group, policyParameters);
         if (valueLosses is not null) GradientAllReduce.Sum(_group, _valueParameters);
         var groups = new List<(string, IReadOnlyList<Parameter>)>();
-        if (policyLoss is not null) groups.Add(("policy", policyParameters));
+        if (stepPolicy) groups.Add(("policy", policyParameters));
         if (valueLosses is not null) groups.Add(("value-head", _valueParameters));
         GradientGuard.ClipOrRefuse(options.MaxGradNorm, [.. groups]);
-        if (policyLoss is not null) policyOptimizer.step();
+        if (stepPolicy) policyOptimizer.step();
         if (valueLosses is not null) valueOptimizer.step();
     }
 }

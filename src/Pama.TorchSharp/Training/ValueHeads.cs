@@ -59,4 +59,10 @@ public sealed class ValueHeads : nn.Module<Tensor, Tensor>
     /// <summary>Values <c>[..., n]</c> of hidden states <c>[..., H]</c>; gradients do not flow into <paramref name="hiddenStates"/>.</summary>
     /// <remarks>Hidden states of another type (a bf16 base under fp32 heads) are converted to the heads' type.</remarks>
     public override Tensor forward(Tensor hiddenStates) => nn.functional.linear(hiddenStates.detach().to(weight.dtype), weight, bias);
+
+    /// <summary>
+    /// Values <c>[..., n]</c> of hidden states <c>[..., H]</c> with gradients flowing into <paramref name="hiddenStates"/>
+    /// as well, so a value loss also trains the model below (<see cref="CriticTraining.ThroughTrunk"/>, TRL's value head).
+    /// </summary>
+    public Tensor ForwardThroughTrunk(Tensor hiddenStates) => nn.functional.linear(hiddenStates.to(weight.dtype), weight, bias);
 }

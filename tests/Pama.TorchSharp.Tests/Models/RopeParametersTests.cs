@@ -69,7 +69,7 @@ public sealed class RopeParametersTests
         LlamaConfig config = SmallConfig(new RopeParameters());
         using var plain = new LlamaModel(config, dtype: ScalarType.Float64);
         using var scaled = new LlamaModel(config with { Rope = new RopeParameters { Type = "linear", Factor = 2 } }, dtype: ScalarType.Float64);
-        RandomizeEmbedding(plain);
+        RandomizeWeights(plain);
         scaled.load_state_dict(plain.state_dict());
         using Tensor ids = tensor(new long[] { 5, 9, 2, 7, 1, 3 }).unsqueeze(0);
         using Tensor positions = arange(6, ScalarType.Int64).unsqueeze(0);
@@ -87,7 +87,7 @@ public sealed class RopeParametersTests
         LlamaConfig config = SmallConfig(new RopeParameters()) with { MaxPositionEmbeddings = 8 };
         using var plain = new LlamaModel(config, dtype: ScalarType.Float64);
         using var dynamic = new LlamaModel(config with { Rope = new RopeParameters { Type = "dynamic", Factor = 4 } }, dtype: ScalarType.Float64);
-        RandomizeEmbedding(plain);
+        RandomizeWeights(plain);
         dynamic.load_state_dict(plain.state_dict());
         Assert.Equal(32, dynamic.ContextLength);
         using Tensor shortIds = tensor(new long[] { 5, 9, 2, 7, 1, 3 }).unsqueeze(0);
@@ -107,13 +107,12 @@ public sealed class RopeParametersTests
         MaxPositionEmbeddings = 64, Rope = rope,
     };
 
-    private static void RandomizeEmbedding(LlamaModel model)
+    private static void RandomizeWeights(LlamaModel model)
     {
         using var generator = new Generator(3);
         using (no_grad())
         {
-            foreach (var (name, p) in model.named_parameters())
-                if (name.EndsWith("embed_tokens.weight", StringComparison.Ordinal)) p.normal_(0, 1, generator);
+            foreach (var (_, p) in model.named_parameters()) p.normal_(0, 0.5, generator);
         }
     }
 

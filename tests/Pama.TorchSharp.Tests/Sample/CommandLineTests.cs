@@ -65,10 +65,48 @@ public sealed class CommandLineTests
     [InlineData("--granularity", "word")]
     [InlineData("--device", "tpu")]
     [InlineData("--model", "/no/such/checkpoint")]
+    [InlineData("--whiten", "batch")]
+    [InlineData("--critic", "shared")]
+    [InlineData("--preset", "trl")]
+    [InlineData("--prompts", "/no/such/prompts.txt")]
     public void InvalidOptionsAreRejectedWithAMessage(string option, string value)
     {
         (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse(option, value);
         Assert.Null(options);
         Assert.NotEmpty(errors);
+    }
+
+    [Fact]
+    public void DefaultsKeepTodaysTrainerBehaviour()
+    {
+        (FineTuneOptions? options, _) = Parse();
+        Assert.NotNull(options);
+        Assert.Equal("none", options.Whitening);
+        Assert.Equal("heads", options.Critic);
+        Assert.Equal("default", options.Preset);
+        Assert.Null(options.PromptsFile);
+        Assert.False(options.OneEpoch);
+    }
+
+    [Fact]
+    public void PaperPresetSetsThePapersDefaultsAndExplicitOptionsWin()
+    {
+        (FineTuneOptions? paper, _) = Parse("--preset", "paper");
+        Assert.NotNull(paper);
+        Assert.Equal("paper", paper.Preset);
+        Assert.Equal(FineTuneOptions.PaperBatchSize, paper.BatchSize);
+        Assert.Equal(Enumerable.Range(1, 8), paper.Seeds);
+        Assert.Equal("per-objective", paper.Whitening);
+        Assert.Equal("trunk", paper.Critic);
+        Assert.True(paper.OneEpoch);
+
+        (FineTuneOptions? overridden, _) = Parse("--preset", "paper", "--seeds", "2", "--batch-size", "16", "--steps", "5", "--whiten", "none", "--critic", "heads");
+        Assert.NotNull(overridden);
+        Assert.Equal([1, 2], overridden.Seeds);
+        Assert.Equal(16, overridden.BatchSize);
+        Assert.Equal(5, overridden.Steps);
+        Assert.False(overridden.OneEpoch);
+        Assert.Equal("none", overridden.Whitening);
+        Assert.Equal("heads", overridden.Critic);
     }
 }

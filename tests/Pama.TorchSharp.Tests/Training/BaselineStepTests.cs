@@ -24,12 +24,15 @@ public sealed class BaselineStepTests
     private static double MaxDifference(Dictionary<string, double[]> a, Dictionary<string, double[]> b) =>
         a.Max(kv => kv.Value.Zip(b[kv.Key], (x, y) => Math.Abs(x - y)).Max());
 
-    [Fact]
-    public void MorlhfEqualsPpoOnTheScalarisedReward()
+    [Theory]
+    [InlineData(AdvantageWhitening.None)]
+    [InlineData(AdvantageWhitening.PerObjective)]
+    public void MorlhfEqualsPpoOnTheScalarisedReward(AdvantageWhitening whitening)
     {
         // Value heads start at zero and GAE is linear, so Σ w_i A'^i is the advantage of Σ w_i R^i with the KL
         // penalty counted once (Σ w_i = 1): the policy must move exactly as single-objective PPO on that reward.
-        var options = TinyModels.Options(new MorlhfMethod());
+        // With whitening, MORLHF whitens that combined advantage, which is what PPO on the scalarised reward whitens.
+        var options = TinyModels.Options(new MorlhfMethod()) with { AdvantageWhitening = whitening };
         var weighted = PolicyAfterOneStep(options with { Method = new MorlhfMethod(0.3, 0.7) },
             RewardObjective.FromText("vowels", (p, r) => Vowels(r)), RewardObjective.FromText("length", (p, r) => Length(r)));
         var scalarised = PolicyAfterOneStep(options,

@@ -24,6 +24,8 @@ public sealed class OptionsTests
         Assert.Equal(1e-3, options.ValueLearningRate);
         Assert.Equal(ValueHeadInitialization.FirstBatchMeanReturn, options.ValueHeadInitialization);
         Assert.Equal(8, options.StallWarningUpdates);
+        Assert.Equal(AdvantageWhitening.None, options.AdvantageWhitening);
+        Assert.Equal(CriticTraining.HeadsOnly, options.Critic);
         options.Validate(2);
     }
 

@@ -27,16 +27,7 @@ internal sealed class ClassifierConfigFile
     public static ClassifierConfigFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
-        try
-        {
-            JsonObject root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                              ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
-            return new ClassifierConfigFile(path, root);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        return new ClassifierConfigFile(path, IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxConfigBytes, "model config"));
     }
 
     public string? OptionalString(string key) => Value(key) switch

@@ -51,14 +51,14 @@ public static class AutoTokenizer
             JsonObject model = root["model"] as JsonObject ?? throw new InvalidDataException($"{tokenizerJson}: 'model' is missing.");
             string? type = Str(model, "type", tokenizerJson) ?? (model["merges"] is not null ? "BPE" : null);
             if (type == "BPE" && IsByteLevel(root)) return ByteLevelFromTokenizerJson(tokenizerJson, root, model, config);
-            if (type == "WordPiece") return WordPiece(File.Exists(vocabTxt) ? File.ReadAllText(vocabTxt) : VocabularyText(tokenizerJson, model), config, tokenizerJson);
+            if (type == "WordPiece") return WordPiece(File.Exists(vocabTxt) ? ReadText(vocabTxt) : VocabularyText(tokenizerJson, model), config, tokenizerJson);
             if (File.Exists(sentencePiece)) return SentencePiece(sentencePiece, config);
             throw new InvalidDataException(
                 $"{tokenizerJson}: model.type '{type}' without a byte-level pre-tokenizer is not supported, and there is no {SentencePieceFileName}; " +
                 "supported are byte-level BPE, WordPiece, and SentencePiece through tokenizer.model.");
         }
         if (File.Exists(sentencePiece)) return SentencePiece(sentencePiece, config);
-        if (File.Exists(vocabTxt)) return WordPiece(File.ReadAllText(vocabTxt), config, vocabTxt);
+        if (File.Exists(vocabTxt)) return WordPiece(ReadText(vocabTxt), config, vocabTxt);
         if (File.Exists(vocabJson) && File.Exists(merges)) return ByteLevelFromVocabAndMerges(vocabJson, merges, config);
         throw new FileNotFoundException(
             $"Tokenizer directory '{directory}' has none of {TokenizerJsonFileName}, {SentencePieceFileName}, vocab.txt, or vocab.json with merges.txt.",
@@ -295,11 +295,12 @@ public static class AutoTokenizer
         SentencePieceTokenizer model;
         try
         {
-            using FileStream stream = File.OpenRead(path);
+            using var stream = new MemoryStream(IO.InputFile.ReadAllBytes(path, IO.InputFile.MaxTokenizerBytes, "tokenizer file"), writable: false);
             model = SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or NotSupportedException or Google.Protobuf.InvalidProtocolBufferException)
+        catch (Exception e) when (e is not (InvalidDataException or FileNotFoundException or OutOfMemoryException))
         {
+            // A damaged model file surfaces as whichever exception the protobuf parser meets first; all mean a bad file.
             throw new InvalidDataException($"{path}: not a SentencePiece model Microsoft.ML.Tokenizers can read ({e.Message}).", e);
         }
         IReadOnlyDictionary<string, int> vocabulary = model.Vocabulary;
@@ -414,18 +415,20 @@ public static class AutoTokenizer
         return vocabulary;
     }
 
-    private static JsonObject ReadJson(string path)
+    private static string ReadText(string path)
     {
+        byte[] bytes = IO.InputFile.ReadAllBytes(path, IO.InputFile.MaxTokenizerBytes, "tokenizer file");
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                   ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
+            return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
         }
-        catch (JsonException e)
+        catch (System.Text.DecoderFallbackException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+            throw new InvalidDataException($"{path}: not valid UTF-8 text.", e);
         }
     }
+
+    private static JsonObject ReadJson(string path) => IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxTokenizerBytes, "tokenizer file");
 
     private static string? Str(JsonObject o, string key, string path) => o[key] switch
     {

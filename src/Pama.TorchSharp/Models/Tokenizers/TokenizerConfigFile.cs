@@ -107,14 +107,6 @@ internal sealed class TokenizerConfigFile
     private static JsonObject ReadObject(string path)
     {
         if (!File.Exists(path)) return new JsonObject();
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                   ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        return IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxTokenizerBytes, "tokenizer config");
     }
 }

@@ -1,0 +1,29 @@
+namespace Pama.FineTune.Reporting;
+
+/// <summary>
+/// Pareto quantities of one run: how far its final point moved from its own starting point, in every objective at once.
+/// </summary>
+public static class ParetoMetrics
+{
+    /// <summary>
+    /// The hypervolume of the final point with the run's pre-alignment point as reference:
+    /// <c>Π_i max(after_i − before_i, 0)</c>, the volume of the box the run gained. Zero as soon as any objective
+    /// got worse (or did not move), so it rewards improving every objective, and a large gain in one objective
+    /// cannot make up for a loss in another.
+    /// </summary>
+    /// <exception cref="ArgumentException">An objective is missing from <paramref name="before"/> or <paramref name="after"/>.</exception>
+    public static double Hypervolume(IReadOnlyList<string> objectives, IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after)
+    {
+        double volume = 1.0;
+        foreach (string objective in objectives) volume *= Math.Max(Value(after, objective, "after") - Value(before, objective, "before"), 0.0);
+        return volume;
+    }
+
+    /// <summary>Whether the run ended strictly above its starting point in every objective.</summary>
+    /// <exception cref="ArgumentException">An objective is missing from <paramref name="before"/> or <paramref name="after"/>.</exception>
+    public static bool ImprovedAll(IReadOnlyList<string> objectives, IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after) =>
+        objectives.All(o => Value(after, o, "after") > Value(before, o, "before"));
+
+    private static double Value(IReadOnlyDictionary<string, double> values, string objective, string which) =>
+        values.TryGetValue(objective, out double value) ? value : throw new ArgumentException($"The {which} values have no entry for objective '{objective}'.");
+}
