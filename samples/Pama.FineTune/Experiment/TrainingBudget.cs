@@ -40,12 +40,9 @@ public sealed record TrainingBudget(
     /// length: in trial runs with β = 0.2 PAMA's responses got shorter over its first 24 steps, and with β = 0.1
     /// MORLHF's and MGDA-UB's got shorter over 40 steps; with β = 0.05 the rewards move within the budget.
     /// </summary>
-    /// <remarks>The published results (README, samples/Pama.FineTune/results) were measured with zero-initialised value heads,
-    /// before <see cref="ValueHeadInitialization.FirstBatchMeanReturn"/> became the library default; the budget keeps
-    /// <see cref="ValueHeadInitialization.Zero"/> so the default run still reproduces them until they are re-measured. Both
-    /// rewards here start near or above zero, so the old heads did not stall this run.</remarks>
-    public static readonly TrainingBudget Tiny = new(MaxNewTokens: 48, LearningRate: 3e-4, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.05,
-        ValueHeads: ValueHeadInitialization.Zero);
+    /// <remarks>The value heads use the library's defaults (they start at the first batch's mean return and learn at 1e-3), the
+    /// same for every method.</remarks>
+    public static readonly TrainingBudget Tiny = new(MaxNewTokens: 48, LearningRate: 3e-4, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.05);
 
     /// <summary>The budget for a Hugging Face GPT-2 (<c>--model</c>): the paper's learning rate and KL coefficient, with the library's
     /// value-head defaults (heads start at the first batch's mean return and learn at 1e-3, so a sentiment logit that starts
