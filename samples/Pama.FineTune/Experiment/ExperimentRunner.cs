@@ -351,10 +351,6 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
     private static long EvaluationSeed(int seed) => 1_000_000L + seed;
 
-    private static Device ResolveDevice(string name)
-    {
-        if (name == "cuda" && !cuda.is_available())
-            throw new InvalidOperationException("--device cuda: no CUDA device is available (and this build references the CPU libtorch only). Use --device cpu.");
-        return name == "cuda" ? CUDA : CPU;
-    }
+    // The library's check: a missing CUDA backend or device fails with both fixes (CPU, or the CUDA backend package).
+    private static Device ResolveDevice(string name) => Pama.TorchSharp.TorchRuntime.ResolveDevice(name);
 }

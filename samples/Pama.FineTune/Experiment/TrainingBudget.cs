@@ -19,6 +19,7 @@ namespace Pama.FineTune.Experiment;
 /// <param name="WeightDecay">AdamW weight decay; 0 makes the optimizers Adam.</param>
 /// <param name="MaxGradNorm">Gradient-norm bound; +∞ for none.</param>
 /// <param name="AdaptiveKl">Adaptive KL controller, or <c>null</c> for a fixed β.</param>
+/// <param name="ValueHeads">How the value heads start (the same for every method).</param>
 public sealed record TrainingBudget(
     int MaxNewTokens,
     double LearningRate,
@@ -30,7 +31,8 @@ public sealed record TrainingBudget(
     CriticTraining Critic = CriticTraining.HeadsOnly,
     double WeightDecay = 0.01,
     double MaxGradNorm = 1.0,
-    AdaptiveKlOptions? AdaptiveKl = null)
+    AdaptiveKlOptions? AdaptiveKl = null,
+    ValueHeadInitialization ValueHeads = ValueHeadInitialization.FirstBatchMeanReturn)
 {
     /// <summary>
     /// The budget of the embedded tiny policy. A 0.27 M-parameter model trained for 40 steps needs a larger
@@ -38,10 +40,14 @@ public sealed record TrainingBudget(
     /// length: in trial runs with β = 0.2 PAMA's responses got shorter over its first 24 steps, and with β = 0.1
     /// MORLHF's and MGDA-UB's got shorter over 40 steps; with β = 0.05 the rewards move within the budget.
     /// </summary>
+    /// <remarks>The value heads use the library's defaults (they start at the first batch's mean return and learn at 1e-3), the
+    /// same for every method.</remarks>
     public static readonly TrainingBudget Tiny = new(MaxNewTokens: 48, LearningRate: 3e-4, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.05);
 
-    /// <summary>The budget for a Hugging Face GPT-2 (<c>--model</c>): the paper's learning rate and KL coefficient.</summary>
-    public static readonly TrainingBudget Pretrained = new(MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-5, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.2);
+    /// <summary>The budget for a Hugging Face GPT-2 (<c>--model</c>): the paper's learning rate and KL coefficient, with the library's
+    /// value-head defaults (heads start at the first batch's mean return and learn at 1e-3, so a sentiment logit that starts
+    /// negative does not stall PAMA).</summary>
+    public static readonly TrainingBudget Pretrained = new(MaxNewTokens: 48, LearningRate: 1e-5, ValueLearningRate: 1e-3, PpoEpochs: 4, MiniBatches: 2, KlCoefficient: 0.2);
 
     /// <summary>
     /// <c>--preset paper</c>: the settings He and Maghsudi state (batch 128 is set on the command line; Adam with learning
@@ -73,6 +79,7 @@ public sealed record TrainingBudget(
         Method = MethodNames.ToMethod(method, granularity),
         LearningRate = LearningRate,
         ValueLearningRate = ValueLearningRate,
+        ValueHeadInitialization = ValueHeads,
         PpoEpochs = PpoEpochs,
         MiniBatches = MiniBatches,
         KlCoefficient = KlCoefficient,

@@ -183,7 +183,11 @@ public sealed class Gpt2Model : CausalLanguageModel
     public static Gpt2Model FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException(
+                $"Checkpoint directory '{directory}' does not exist. FromPretrained takes a local folder (config.json, model.safetensors, " +
+                "vocab.json, merges.txt); there is no hub download. Download one first, e.g. `huggingface-cli download openai-community/gpt2 " +
+                $"config.json model.safetensors vocab.json merges.txt --local-dir ./gpt2` (or git clone https://huggingface.co/openai-community/gpt2), and pass that path.");
         using CheckpointReader reader = CheckpointReader.Open(directory);
         string configPath = Path.Combine(directory, ConfigFileName);
         Gpt2Config config = Gpt2Config.FromJson(configPath);

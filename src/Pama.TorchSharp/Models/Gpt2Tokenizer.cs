@@ -14,12 +14,37 @@ public sealed class Gpt2Tokenizer : ITextTokenizer
     public const string EndOfTextToken = "<|endoftext|>";
 
     private readonly Tokenizer _tokenizer;
+    // The checkpoint files this tokenizer was read from, kept so SavePretrained writes them back byte for byte.
+    private readonly (byte[] Vocabulary, byte[] Merges)? _files;
 
-    private Gpt2Tokenizer(Tokenizer tokenizer, int vocabularySize, int endOfTextId)
+    private Gpt2Tokenizer(Tokenizer tokenizer, int vocabularySize, int endOfTextId, (byte[], byte[])? files = null)
     {
         _tokenizer = tokenizer;
         VocabularySize = vocabularySize;
         EndOfTextId = endOfTextId;
+        _files = files;
+    }
+
+    /// <summary>Whether <see cref="SavePretrained"/> can write this tokenizer (it was read with <see cref="FromDirectory"/>).</summary>
+    public bool CanSave => _files is not null;
+
+    /// <summary>
+    /// Writes <c>vocab.json</c> and <c>merges.txt</c> into <paramref name="directory"/> (created if needed; each file atomically),
+    /// so that the folder, next to the model's <c>SavePretrained</c> output, reloads as a whole with
+    /// <see cref="FromDirectory"/> and <c>FromPretrained</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The tokenizer is the packaged default (<see cref="CreateDefault"/>), which has no
+    /// files to write; load it from a checkpoint folder with <see cref="FromDirectory"/> instead.</exception>
+    public void SavePretrained(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (_files is not { } files)
+            throw new NotSupportedException(
+                "This is the packaged default GPT-2 tokenizer (CreateDefault), which has no vocab.json/merges.txt to write. " +
+                "Load the tokenizer from a checkpoint folder with Gpt2Tokenizer.FromDirectory to save it, or copy that folder's vocab.json and merges.txt.");
+        Directory.CreateDirectory(directory);
+        IO.AtomicFile.Write(Path.Combine(directory, "vocab.json"), stream => stream.Write(files.Vocabulary));
+        IO.AtomicFile.Write(Path.Combine(directory, "merges.txt"), stream => stream.Write(files.Merges));
     }
 
     /// <inheritdoc />
@@ -70,7 +95,7 @@ public sealed class Gpt2Tokenizer : ITextTokenizer
         if (tokenizer.Vocabulary.Values.Any(id => id < 0))
             throw new InvalidDataException($"{vocabPath}: the vocabulary has negative token ids.");
         int size = tokenizer.Vocabulary.Values.Max() + 1;
-        return new Gpt2Tokenizer(tokenizer, size, endOfText);
+        return new Gpt2Tokenizer(tokenizer, size, endOfText, (vocabBytes, mergesBytes));
     }
 
     /// <inheritdoc />

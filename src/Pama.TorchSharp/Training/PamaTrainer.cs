@@ -53,6 +53,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private readonly PpoUpdater _updater;
     private readonly Device _device;
     private readonly ScalarType _dtype;
+    private readonly int _maxNewTokens;
+    private bool _valueHeadsCalibrated;
+    private int _consecutiveStationaryUpdates;
+    private bool _stallWarned;
     private readonly LoraAdapter? _adapter;
 
     /// <summary>Creates a trainer. The policy is trained in place; the reference is frozen.</summary>
@@ -131,7 +135,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             : new GroupRelativeAdvantages(options.SamplesPerPrompt);
         _tokenizer = tokenizer;
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
+        CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
+        _maxNewTokens = sampling.MaxNewTokens;
         _sampler = new RolloutSampler<TModel>(policy, reference, adapter, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, options.Method, options);
     }
@@ -142,8 +148,17 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <summary>Names of the objectives, in order.</summary>
     public IReadOnlyList<string> ObjectiveNames { get; }
 
-    /// <summary>The value heads (one per objective), zero-initialised, on the policy's device.</summary>
+    /// <summary>The value heads (one per objective), on the policy's device; created at zero, biases set at the first step
+    /// by <see cref="PamaTrainerOptions.ValueHeadInitialization"/>.</summary>
     public ValueHeads ValueHeads { get; }
+
+    /// <summary>
+    /// Raised once per trainer when PAMA has left the policy unchanged (<c>s* = 0</c>) for
+    /// <see cref="PamaTrainerOptions.StallWarningUpdates"/> consecutive updates; the message names the objectives without
+    /// positive advantages and what to try. Without a handler the message goes to <see cref="Trace.TraceWarning(string)"/>
+    /// (the library never writes to the console itself).
+    /// </summary>
+    public event Action<string>? Warning;
 
     /// <summary>Number of completed steps.</summary>
     public long StepCount { get; private set; }
@@ -211,6 +226,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             ids[p] = [.. _tokenizer.Encode(text)];
         }
         CheckPrompts(ids, nameof(prompts));
+        CheckRoomForResponses(ids, nameof(prompts));
         _policy.eval();
         return _sampler.Sample(prompts, ids, RankSlice(ids.Length));
     }
@@ -222,6 +238,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         ArgumentNullException.ThrowIfNull(promptTokenIds);
         int[][] ids = Copy(promptTokenIds, "Prompt", nameof(promptTokenIds));
         CheckPrompts(ids, nameof(promptTokenIds));
+        CheckRoomForResponses(ids, nameof(promptTokenIds));
         _policy.eval();
         return _sampler.Sample([.. ids.Select(_tokenizer.Decode)], ids, RankSlice(ids.Length));
     }
@@ -287,10 +304,28 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
         Tensor mask = rollout.Sequences.ResponseMask;
         var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, checkedRewards, beta);
+        Tensor? uncalibratedBias = null;
+        if (!_valueHeadsCalibrated && Options.ValueHeadInitialization == ValueHeadInitialization.FirstBatchMeanReturn
+            && Options.AdvantageEstimator == AdvantageEstimator.Gae)
+            (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames, Options.ProcessGroup);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
         // Returns stay those of the unwhitened advantages (TRL).
         advantages = AdvantageWhitener.Apply(Options, advantages, mask);
-        UpdateSummary summary = _updater.Run(rollout, advantages, returns, _generator);
+        UpdateSummary summary;
+        try
+        {
+            summary = _updater.Run(rollout, advantages, returns, _generator);
+        }
+        catch (NonFiniteTrainingException) when (uncalibratedBias is not null)
+        {
+            // The calibration is part of the first step: a refused step leaves the heads as they were (it runs again next step).
+            ValueHeads.SetBias(uncalibratedBias);
+            throw;
+        }
+        _valueHeadsCalibrated = true;
+        IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
+            s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];
+        WarnIfStalled(stationary, summary.Updates);
 
         // What the step reports and the KL controller sees are over the whole batch (all ranks of a data-parallel run):
         // one host copy and one sum of [Σ rewards (n), Σ response KL, response tokens, Σ entropy × tokens, rows].
@@ -309,7 +344,53 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         return new StepMetrics(
             StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, sums[n + 2] / Math.Max(sums[n + 1], 1),
-            (long)sums[n + 1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds);
+            (long)sums[n + 1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
+        { StationaryDetails = stationary };
+    }
+
+    /// <summary>Counts consecutive stationary updates across steps and raises <see cref="Warning"/> once when they reach the threshold.</summary>
+    private void WarnIfStalled(IReadOnlyList<StationaryUpdate> stationary, int updates)
+    {
+        var numbers = stationary.Select(s => s.Update).ToHashSet();
+        for (int u = 1; u <= updates; u++)
+            _consecutiveStationaryUpdates = numbers.Contains(u) ? _consecutiveStationaryUpdates + 1 : 0;
+        if (_stallWarned || _consecutiveStationaryUpdates < Options.StallWarningUpdates || stationary.Count == 0) return;
+        _stallWarned = true;
+        string message =
+            $"PAMA left the policy unchanged for {_consecutiveStationaryUpdates} consecutive updates (s* = 0; last: {stationary[^1].Cause}). " +
+            "s* = 0 means some objective had no positive advantage on an unclipped token: every sampled response scored at or below " +
+            "that objective's value estimate, so PAMA finds no direction that improves it without hurting it and does not step the policy. " +
+            "Check that the objective's reward varies across responses (a constant or saturated reward gives no signal), keep the default " +
+            "ValueHeadInitialization (FirstBatchMeanReturn) and a value learning rate that lets the heads follow the rewards, or rescale the " +
+            "reward. StepMetrics.StationaryDetails lists each stationary update. This warning is given once.";
+        if (Warning is { } handler) handler(message);
+        else Trace.TraceWarning(message);
+    }
+
+    /// <summary>Checks the settings that depend on the models, so a mismatch fails here rather than at the first step.</summary>
+    private static void CheckAgainstModels(TModel policy, TModel reference, SamplingOptions sampling)
+    {
+        if (sampling.MaxNewTokens >= policy.ContextLength)
+            throw new ArgumentException(
+                $"Generation.MaxNewTokens is {sampling.MaxNewTokens} but the model's context length is {policy.ContextLength}, which leaves no room " +
+                $"for a prompt. Set PamaTrainerOptions.Generation.MaxNewTokens below {policy.ContextLength} (prompt tokens + MaxNewTokens must fit the context).",
+                "Generation.MaxNewTokens");
+        if (reference.VocabularySize != policy.VocabularySize || reference.ContextLength != policy.ContextLength)
+            throw new ArgumentException(
+                $"The reference model (vocabulary {reference.VocabularySize}, context {reference.ContextLength}) does not match the policy " +
+                $"(vocabulary {policy.VocabularySize}, context {policy.ContextLength}); use a copy of the initial policy, e.g. policy.Clone().",
+                nameof(reference));
+    }
+
+    /// <summary>Every prompt must leave <see cref="SamplingOptions.MaxNewTokens"/> positions of the context for its response.</summary>
+    private void CheckRoomForResponses(int[][] promptIds, string parameter)
+    {
+        for (int p = 0; p < promptIds.Length; p++)
+            if (promptIds[p].Length + _maxNewTokens > _policy.ContextLength)
+                throw new ArgumentException(
+                    $"Prompt {p} has {promptIds[p].Length} tokens; with Generation.MaxNewTokens = {_maxNewTokens} that exceeds the model's " +
+                    $"context length {_policy.ContextLength}. Shorten the prompt to at most {_policy.ContextLength - _maxNewTokens} tokens " +
+                    "or lower PamaTrainerOptions.Generation.MaxNewTokens.", parameter);
     }
 
     /// <summary>The rewards as <c>[B, n]</c> in the policy's type and device, after checking shape and finiteness.</summary>
@@ -361,6 +442,24 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     }
 
     /// <summary>
+    /// Writes the policy as a Hugging Face checkpoint folder (<c>config.json</c>, safetensors weights) together with the
+    /// tokenizer's files (<c>vocab.json</c>, <c>merges.txt</c>), so the folder reloads as a whole with
+    /// <c>FromPretrained</c> / <see cref="Gpt2Tokenizer.FromDirectory"/> or with transformers. This is the trained model for
+    /// use; <see cref="Save"/> is the trainer's own checkpoint for resuming.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The policy is not a <see cref="CausalLanguageModel"/>, or the tokenizer cannot be
+    /// written (the packaged default GPT-2 tokenizer; the message says what to do).</exception>
+    public void SavePretrained(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        if (_policy is not CausalLanguageModel model)
+            throw new NotSupportedException($"{typeof(TModel).Name} is not a CausalLanguageModel; save it with its own method.");
+        if (_tokenizer is Gpt2Tokenizer { CanSave: false } gpt2) gpt2.SavePretrained(directory);   // throws, saying what to do, before writing anything
+        model.SavePretrained(directory);
+        if (_tokenizer is Gpt2Tokenizer tokenizer) tokenizer.SavePretrained(directory);
+    }
+
+    /// <summary>
     /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient, generator state, method
     /// and objective names to <paramref name="path"/>, with a checksum, atomically: the previous file survives any failure.
     /// </summary>
@@ -388,6 +487,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         TrainerCheckpoint.Header header = TrainerCheckpoint.Load(path, CurrentHeader(), Parts());
         StepCount = header.StepCount;
         _kl.Coefficient = header.KlCoefficient;
+        // Heads saved after a step have been calibrated and trained; a checkpoint of step 0 has not.
+        _valueHeadsCalibrated = header.StepCount > 0;
     }
 
     /// <inheritdoc />

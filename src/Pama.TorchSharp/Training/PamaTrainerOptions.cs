@@ -41,8 +41,25 @@ public sealed record PamaTrainerOptions
     /// <summary>AdamW learning rate of the policy (paper: 1e-5).</summary>
     public double LearningRate { get; init; } = 1e-5;
 
-    /// <summary>AdamW learning rate of the value heads (default 1e-5, as the policy).</summary>
-    public double ValueLearningRate { get; init; } = 1e-5;
+    /// <summary>
+    /// AdamW learning rate of the value heads (default 1e-3). The heads are linear probes on detached hidden states with
+    /// their own optimizer, not a trunk shared with the policy, so they take the usual rate of a linear model: at the
+    /// policy's 1e-5 a head's bias moves about 4e-5 per step (4 updates) and cannot follow the rewards as they change.
+    /// </summary>
+    public double ValueLearningRate { get; init; } = 1e-3;
+
+    /// <summary>
+    /// How the value heads start (default <see cref="Training.ValueHeadInitialization.FirstBatchMeanReturn"/>: each bias at its
+    /// objective's mean return on the first batch, so the first advantages are centred). Ignored with group-relative advantages.
+    /// </summary>
+    public ValueHeadInitialization ValueHeadInitialization { get; init; } = ValueHeadInitialization.FirstBatchMeanReturn;
+
+    /// <summary>
+    /// After this many consecutive updates in which PAMA left the policy unchanged (<c>s* = 0</c>), the trainer raises
+    /// <see cref="PamaTrainer{TModel}.Warning"/> once, naming the objectives without positive advantages (default 8,
+    /// two steps at the default 4 PPO epochs).
+    /// </summary>
+    public int StallWarningUpdates { get; init; } = 8;
 
     /// <summary>
     /// AdamW decoupled weight decay of both optimizers (default 0.01, PyTorch's AdamW default). With 0 the optimizers
@@ -126,6 +143,8 @@ public sealed record PamaTrainerOptions
         catch (ArgumentException e) { throw new ArgumentException($"{nameof(Method)} {Method!.Name} is invalid: {e.Message}", nameof(Method), e); }
         Require(LearningRateSchedule is not null, nameof(LearningRateSchedule), "must not be null");
         Require(Enum.IsDefined(AdvantageEstimator), nameof(AdvantageEstimator), $"unknown estimator {AdvantageEstimator}");
+        Require(Enum.IsDefined(ValueHeadInitialization), nameof(ValueHeadInitialization), $"unknown initialization {ValueHeadInitialization}");
+        Require(StallWarningUpdates >= 1, nameof(StallWarningUpdates), $"must be at least 1, got {StallWarningUpdates}");
         Require(SamplesPerPrompt >= 1, nameof(SamplesPerPrompt), $"must be at least 1, got {SamplesPerPrompt}");
         Require(AdvantageEstimator != AdvantageEstimator.GroupRelative || SamplesPerPrompt >= 2, nameof(SamplesPerPrompt),
             $"group-relative advantages need at least 2 samples per prompt, got {SamplesPerPrompt}");

@@ -57,6 +57,7 @@ internal sealed class PpoUpdater(
         var valueLossSum = new double[n];
         double optimalValueSum = 0, clipFractionSum = 0, policyLossSum = 0, weightingSeconds = 0;
         int updates = 0, stationary = 0;
+        var stationaryDetails = new List<(int, int[], int[])>();
         bool policyUpdated = false;
         for (int epoch = 0; epoch < options.PpoEpochs; epoch++)
         {
@@ -72,7 +73,11 @@ internal sealed class PpoUpdater(
                 updates++;
                 for (int i = 0; i < n; i++) weightSum[i] += result.Combined.Weights[i];
                 optimalValueSum += result.Combined.OptimalValue;
-                if (!result.Combined.UpdatesPolicy) stationary++;
+                if (!result.Combined.UpdatesPolicy)
+                {
+                    stationary++;
+                    stationaryDetails.Add((updates, [.. result.Combined.WithoutPositiveAdvantage ?? []], [.. result.Combined.Flat ?? []]));
+                }
                 policyUpdated |= result.Combined.UpdatesPolicy;
                 clipFractionSum += result.ClipFraction;
                 weightingSeconds += result.WeightingSeconds;
@@ -83,7 +88,7 @@ internal sealed class PpoUpdater(
         return new UpdateSummary(
             [.. weightSum.Select(w => w / updates)], optimalValueSum / updates, stationary, updates, policyUpdated,
             clipFractionSum / updates, policyLossSum / updates,
-            returns is null ? [] : [.. valueLossSum.Select(v => v / updates)], weightingSeconds);
+            returns is null ? [] : [.. valueLossSum.Select(v => v / updates)], weightingSeconds, stationaryDetails);
     }
 
     private (CombinedAdvantage Combined, double PolicyLoss, double[] ValueLosses, double ClipFraction, double WeightingSeconds) UpdateMinibatch(

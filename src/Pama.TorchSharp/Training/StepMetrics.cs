@@ -37,6 +37,21 @@ public sealed record StepMetrics(
     double Seconds,
     double WeightingSeconds)
 {
+    /// <summary>
+    /// The updates of this step in which PAMA found <c>s* = 0</c> and left the policy unchanged, each with the objectives
+    /// that had no positive unclipped advantage (see <see cref="StationaryUpdate"/>); empty when the policy moved in
+    /// every update, and always empty for MORLHF and MGDA-UB.
+    /// </summary>
+    public IReadOnlyList<StationaryUpdate> StationaryDetails { get; init; } = [];
+
+    /// <summary>
+    /// Why the policy did not move in some updates of this step, in one line (e.g. <c>s* = 0 in 4 of 4 updates: no
+    /// positive unclipped advantage for 'no-shouting'</c>); <c>null</c> when it moved in every update.
+    /// </summary>
+    public string? StationaryReason => StationaryDetails.Count == 0 ? null :
+        $"s* = 0 in {StationaryDetails.Count} of {Updates} updates: " + string.Join("; ", StationaryDetails
+            .Select(d => d.Cause).Distinct());
+
     /// <summary>Sampled response tokens per second of wall-clock step time.</summary>
     public double TokensPerSecond => Seconds > 0 ? ResponseTokens / Seconds : 0;
 }

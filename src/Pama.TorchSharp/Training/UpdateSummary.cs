@@ -10,4 +10,5 @@ internal sealed record UpdateSummary(
     double ClipFraction,
     double PolicyLoss,
     double[] ValueLosses,
-    double WeightingSeconds);
+    double WeightingSeconds,
+    IReadOnlyList<(int Update, int[] WithoutPositiveAdvantage, int[] Flat)> Stationary);

@@ -13,8 +13,9 @@ namespace Pama.TorchSharp.Training;
 /// <para>The heads read the hidden states <b>detached</b>, so the value losses train only the heads and the
 /// policy trunk is moved by the policy loss alone. That keeps PAMA's guarantee literal: when Theorem 1
 /// gives <c>s* = 0</c> the policy's parameters are not touched at all.</para>
-/// <para>The heads start at zero (no random draw, so no generator is involved): the first advantages are the
-/// GAE of the rewards themselves.</para>
+/// <para>The heads are created at zero (no random draw, so no generator is involved). By default the trainer then
+/// sets each bias to its objective's mean return on the first batch (<see cref="ValueHeadInitialization"/>), so the
+/// first advantages are centred rather than the rewards themselves.</para>
 /// </remarks>
 public sealed class ValueHeads : nn.Module<Tensor, Tensor>
 {
@@ -38,6 +39,22 @@ public sealed class ValueHeads : nn.Module<Tensor, Tensor>
 
     /// <summary>Number of heads (objectives).</summary>
     public int ObjectiveCount { get; }
+
+    /// <summary>The biases <c>[n]</c> (the parameter itself).</summary>
+    internal Parameter Bias => bias;
+
+    /// <summary>
+    /// Sets the biases to <paramref name="values"/> <c>[n]</c> (converted to the heads' type and device) and returns the
+    /// change <c>new − old</c> in the heads' type. Not differentiable; the optimizer state is unaffected.
+    /// </summary>
+    internal Tensor SetBias(Tensor values)
+    {
+        using var noGrad = torch.no_grad();
+        Tensor target = values.to(bias.dtype, bias.device).reshape(ObjectiveCount);
+        Tensor shift = target - bias.detach();
+        bias.copy_(target);
+        return shift;
+    }
 
     /// <summary>Values <c>[..., n]</c> of hidden states <c>[..., H]</c>; gradients do not flow into <paramref name="hiddenStates"/>.</summary>
     /// <remarks>Hidden states of another type (a bf16 base under fp32 heads) are converted to the heads' type.</remarks>

@@ -21,6 +21,9 @@ public sealed class OptionsTests
         Assert.Equal(0.95, options.Lambda);
         Assert.Equal(1e-5, options.LearningRate);
         Assert.Equal(1.0, options.MaxGradNorm);
+        Assert.Equal(1e-3, options.ValueLearningRate);
+        Assert.Equal(ValueHeadInitialization.FirstBatchMeanReturn, options.ValueHeadInitialization);
+        Assert.Equal(8, options.StallWarningUpdates);
         Assert.Equal(AdvantageWhitening.None, options.AdvantageWhitening);
         Assert.Equal(CriticTraining.HeadsOnly, options.Critic);
         options.Validate(2);
@@ -29,6 +32,8 @@ public sealed class OptionsTests
     public static TheoryData<PamaTrainerOptions, string> Invalid => new()
     {
         { new PamaTrainerOptions { ClipEpsilon = 0 }, nameof(PamaTrainerOptions.ClipEpsilon) },
+        { new PamaTrainerOptions { StallWarningUpdates = 0 }, nameof(PamaTrainerOptions.StallWarningUpdates) },
+        { new PamaTrainerOptions { ValueHeadInitialization = (ValueHeadInitialization)7 }, nameof(PamaTrainerOptions.ValueHeadInitialization) },
         { new PamaTrainerOptions { ClipEpsilon = double.NaN }, nameof(PamaTrainerOptions.ClipEpsilon) },
         { new PamaTrainerOptions { KlCoefficient = -0.1 }, nameof(PamaTrainerOptions.KlCoefficient) },
         { new PamaTrainerOptions { AdaptiveKl = new AdaptiveKlOptions(TargetKl: 0) }, nameof(PamaTrainerOptions.AdaptiveKl) },

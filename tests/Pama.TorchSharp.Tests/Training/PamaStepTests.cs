@@ -35,12 +35,15 @@ public sealed class PamaStepTests
         };
         var policy = TinyModels.Gpt2(1);
         using var trainer = new PamaTrainer<Gpt2Model>(policy, TinyModels.Gpt2(1), TinyModels.Tokenizer, objectives,
-            TinyModels.Options() with { PpoEpochs = 1, Generation = new() { MaxNewTokens = 1 } });
+            TinyModels.Options() with
+            {
+                PpoEpochs = 1, Generation = new() { MaxNewTokens = 1 }, ValueHeadInitialization = ValueHeadInitialization.Zero,
+            });
         var initial = TinyModels.Gpt2(1);
 
         StepMetrics metrics = trainer.Step(["hello there"]);
 
-        // Value heads start at 0 and KL is 0 at the first step, so A'^i = R^i > 0 for both objectives:
+        // Value heads start at 0 (ValueHeadInitialization.Zero) and KL is 0 at the first step, so A'^i = R^i > 0 for both objectives:
         // a = (1, 2)·1[u ≤ 1+ε] = (1, 2), s* = 1 and all weight goes to the first objective.
         Assert.True(metrics.PolicyUpdated);
         Assert.Equal(1.0, metrics.OptimalValue, 12);
@@ -59,14 +62,14 @@ public sealed class PamaStepTests
             RewardObjective.FromTokenIds("one", (p, r) => { samples.Add(([.. p], [.. r])); return 1.5; }),
             RewardObjective.FromText("two", (p, r) => 1.0),
         };
-        var options = TinyModels.Options() with { PpoEpochs = 1, KlCoefficient = 0 };
+        var options = TinyModels.Options() with { PpoEpochs = 1, KlCoefficient = 0, ValueHeadInitialization = ValueHeadInitialization.Zero };
         var policy = TinyModels.Gpt2(1);
         using var trainer = new PamaTrainer<Gpt2Model>(policy, TinyModels.Gpt2(1), TinyModels.Tokenizer, objectives, options);
         var initial = TinyModels.Gpt2(1);
 
         trainer.Step(TinyModels.Prompts);
 
-        // With V = 0 and β = 0, every token has A'^i_t = λ^(L−1−t) R^i > 0; the weights pick the smaller reward, so
+        // With V = 0 (ValueHeadInitialization.Zero) and β = 0, every token has A'^i_t = λ^(L−1−t) R^i > 0; the weights pick the smaller reward, so
         // the update ascends Σ_t λ^(L−1−t) log π(y_t), which must increase for a small step.
         double Discounted(Gpt2Model model) => samples.Sum(s =>
         {
@@ -85,13 +88,16 @@ public sealed class PamaStepTests
             RewardObjective.FromText("hopeless", (p, r) => -1000.0),
         };
         var policy = TinyModels.Gpt2(1);
-        using var trainer = new PamaTrainer<Gpt2Model>(policy, TinyModels.Gpt2(1), TinyModels.Tokenizer, objectives, TinyModels.Options());
+        // Zero heads: A'^hopeless = λ^(L−1−t)·(−1000) < 0 on every token, so its Noon statistic is 0.
+        using var trainer = new PamaTrainer<Gpt2Model>(policy, TinyModels.Gpt2(1), TinyModels.Tokenizer, objectives,
+            TinyModels.Options() with { ValueHeadInitialization = ValueHeadInitialization.Zero });
         var before = TinyModels.Snapshot(policy);
         var valuesBefore = TinyModels.Snapshot(trainer.ValueHeads);
 
         StepMetrics metrics = trainer.Step(TinyModels.Prompts);
 
         Assert.Equal(0.0, metrics.OptimalValue);
+        Assert.All(metrics.StationaryDetails, d => Assert.Equal(["hopeless"], d.ObjectivesWithoutPositiveAdvantage));
         Assert.False(metrics.PolicyUpdated);
         Assert.Equal(metrics.Updates, metrics.StationaryUpdates);
         Assert.True(TinyModels.BitwiseEqual(before, TinyModels.Snapshot(policy)), "s* = 0 must leave every policy parameter untouched");

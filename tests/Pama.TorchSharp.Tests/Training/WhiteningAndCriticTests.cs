@@ -98,7 +98,7 @@ public sealed class WhiteningAndCriticTests
         // loss is skipped. Detached heads leave the policy untouched; a critic trained through the trunk moves it, and
         // with the value loss weighted 0 (and no weight decay, so Adam's step of a zero gradient is exactly 0) it does not.
         IRewardObjective[] objectives = [RewardObjective.FromText("good", (p, r) => 1.0), RewardObjective.FromText("hopeless", (p, r) => -1000.0)];
-        var options = TinyModels.Options() with { WeightDecay = 0 };
+        var options = TinyModels.Options() with { WeightDecay = 0, ValueHeadInitialization = ValueHeadInitialization.Zero };   // zero heads: A'^hopeless < 0 everywhere
 
         Dictionary<string, double[]> Moved(PamaTrainerOptions o, out bool changed)
         {

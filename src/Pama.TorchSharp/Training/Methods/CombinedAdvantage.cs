@@ -8,12 +8,18 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <param name="OptimalValue">PAMA's <c>s*</c> (mean over rows for finer granularities); <c>NaN</c> for methods without one.</param>
 /// <param name="UpdatesPolicy">False when the advantage cannot move the policy (PAMA with <c>s* = 0</c> everywhere): the policy optimizer is then not stepped.</param>
 /// <param name="RowWeights">Weights per row (sequence or token), row-major <c>[rows, n]</c>, for finer granularities; otherwise <c>null</c>.</param>
+/// <param name="Flat">Objectives (indices) whose advantage was zero on every token of the minibatch and got weight 0
+/// (see <see cref="FlatObjectives"/>); <c>null</c> when none was.</param>
+/// <param name="WithoutPositiveAdvantage">For an update that leaves the policy unchanged: the objectives (indices) that had no
+/// positive advantage on an unclipped token (PAMA's <c>a_i = 0</c>); otherwise <c>null</c>.</param>
 public sealed record CombinedAdvantage(
     Tensor Advantage,
     IReadOnlyList<double> Weights,
     double OptimalValue,
     bool UpdatesPolicy,
-    IReadOnlyList<double>? RowWeights = null)
+    IReadOnlyList<double>? RowWeights = null,
+    IReadOnlyList<int>? Flat = null,
+    IReadOnlyList<int>? WithoutPositiveAdvantage = null)
 {
     /// <summary>
     /// The usual result of a method with one weight vector: advantage <c>Σ_i c_i A^i_t</c>, no <c>s*</c>, the policy moves.

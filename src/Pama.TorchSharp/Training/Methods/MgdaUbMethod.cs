@@ -13,6 +13,8 @@ namespace Pama.TorchSharp.Training.Methods;
 /// the last hidden states <c>Z</c> (not all parameters) gives the Gramian <c>G_ij = ⟨g_i, g_j⟩</c> (float64),
 /// whose min-norm weights <c>c = argmin_{c ∈ Δ} cᵀGc</c> (<see cref="MgdaWeighting"/>) form the advantage
 /// <c>Σ_i c_i A'^i_t</c>; one weighted backward follows. Costs n extra backward passes through the LM head.
+/// Objectives with a zero advantage on every token (<see cref="FlatObjectives"/>) get weight 0 and the
+/// min-norm point is taken over the others, as in <see cref="PamaMethod"/>.
 /// </summary>
 public sealed class MgdaUbMethod : IMultiObjectiveMethod
 {
@@ -28,9 +30,23 @@ public sealed class MgdaUbMethod : IMultiObjectiveMethod
     public CombinedAdvantage Combine(MethodInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var weights = new double[input.ObjectiveCount];
-        _weighting.ComputeWeights(WeightingInput.FromGramian(Gramian(input)), weights);
-        return CombinedAdvantage.Weighted(input.Advantages, weights);
+        int n = input.ObjectiveCount;
+        // Flat on every rank of a data-parallel group (the Gramian is summed over the group too).
+        bool[] localFlat = FlatObjectives.Find(input.Advantages, input.Mask);
+        double[] nonFlatRanks = input.ProcessGroup.Sum([.. localFlat.Select(f => f ? 0.0 : 1.0)]);
+        bool[] flat = [.. nonFlatRanks.Select(v => v == 0.0)];
+        int[] active = FlatObjectives.Active(flat);
+        Matrix<double> gramian = Gramian(input);
+        // A flat objective's gradient is exactly zero, so its Gramian row would make the zero vector the min-norm
+        // point; the weights are solved over the other objectives (FlatObjectives).
+        Matrix<double> activeGramian = active.Length == n ? gramian : Matrix<double>.Build.Dense(active.Length, active.Length,
+            (r, c) => gramian[active[r], active[c]]);
+        var activeWeights = new double[active.Length];
+        _weighting.ComputeWeights(WeightingInput.FromGramian(activeGramian), activeWeights);
+        var weights = new double[n];
+        for (int k = 0; k < active.Length; k++) weights[active[k]] = activeWeights[k];
+        int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];
+        return CombinedAdvantage.Weighted(input.Advantages, weights) with { Flat = flatIndices.Length == 0 ? null : flatIndices };
     }
 
     /// <summary>The Gramian of the per-objective loss gradients with respect to the last hidden states, float64 <c>[n, n]</c>.</summary>
