@@ -36,6 +36,11 @@ internal sealed class JsonConfigReader
         return new JsonConfigReader(path, IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxConfigBytes, kind), "", allowIntegralReals);
     }
 
+    /// <summary>Reads from an already parsed config.</summary>
+    /// <param name="path">The file it came from, named in messages.</param>
+    /// <param name="root">Its top-level object.</param>
+    public static JsonConfigReader Over(string path, JsonObject root) => new(path, root, "", allowIntegralReals: true);
+
     /// <summary>Whether the key is present with a non-null value.</summary>
     public bool Has(string key) => Value(key) is not null;
 
