@@ -4,6 +4,7 @@ using BenchmarkDotNet.Engines;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using TorchSharp;
+using static Pama.Benchmarks.PairedTimes;
 using static TorchSharp.torch;
 
 namespace Pama.Benchmarks;
@@ -118,21 +119,5 @@ public class GenerationBenchmarks
     {
         using GenerationResult result = TextGenerator.Generate(_model!, _prompts!, _mask!, options, _generator!);
         return result.ResponseLength;
-    }
-
-    private static IEnumerable<double> Ratios(List<double>[] times, int c) => times[c].Zip(times[0], (x, bare) => x / bare);
-
-    private static string MeanAndError(IEnumerable<double> values)
-    {
-        double[] v = [.. values];
-        double mean = v.Average();
-        double standardError = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1) / v.Length) : double.NaN;
-        return $"{mean:F4}±{standardError:F4}";
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -4,6 +4,7 @@ using BenchmarkDotNet.Engines;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Methods;
+using static Pama.Benchmarks.PairedTimes;
 using static TorchSharp.torch;
 
 namespace Pama.Benchmarks;
@@ -57,21 +58,5 @@ public class TrainingStepPairedBenchmarks
                 $"wall-ratio-to-noon median={Median(Ratios(_wall, c)):F4} mean={MeanAndError(Ratios(_wall, c))} " +
                 $"cpu-ratio-to-noon median={Median(Ratios(_cpu, c)):F4} mean={MeanAndError(Ratios(_cpu, c))}");
         }
-    }
-
-    private static IEnumerable<double> Ratios(List<double>[] times, int c) => times[c].Zip(times[0], (x, noon) => x / noon);
-
-    private static string MeanAndError(IEnumerable<double> values)
-    {
-        double[] v = [.. values];
-        double mean = v.Average();
-        double standardError = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1) / v.Length) : double.NaN;
-        return $"{mean:F4}±{standardError:F4}";
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

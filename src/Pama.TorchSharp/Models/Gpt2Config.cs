@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Pama.TorchSharp.IO;
 
 namespace Pama.TorchSharp.Models;
 
@@ -143,9 +142,7 @@ public sealed record Gpt2Config
     internal static Gpt2Config FromJson(string path, bool requireTiedOutput)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        JsonObject root = InputFile.ReadJsonObject(path, InputFile.MaxConfigBytes, "GPT-2 config file");
-
-        var reader = new ConfigReader(path, root);
+        JsonConfigReader reader = JsonConfigReader.Open(path, "GPT-2 config file", allowIntegralReals: false);
         if (reader.OptionalString("model_type") is { } modelType && modelType != "gpt2")
             throw new InvalidDataException($"{path}: model_type is '{modelType}', expected 'gpt2'.");
         if (reader.OptionalBool("add_cross_attention") == true)
@@ -213,51 +210,5 @@ public sealed record Gpt2Config
             ["tie_word_embeddings"] = true,
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    /// <summary>Reads typed values from a parsed config, with errors that name the file and key.</summary>
-    private sealed class ConfigReader(string path, JsonObject root)
-    {
-        public int RequiredInt(string key) => OptionalInt(key) ?? throw Missing(key);
-
-        public int? OptionalInt(string key)
-        {
-            if (Value(key) is not { } node) return null;
-            if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out int value)) return value;
-            throw WrongType(key, "an integer", node);
-        }
-
-        public double? OptionalDouble(string key)
-        {
-            if (Value(key) is not { } node) return null;
-            if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double value) && double.IsFinite(value)) return value;
-            throw WrongType(key, "a finite number", node);
-        }
-
-        public string? OptionalString(string key)
-        {
-            if (Value(key) is not { } node) return null;
-            if (node.GetValueKind() == JsonValueKind.String) return node.GetValue<string>();
-            throw WrongType(key, "a string", node);
-        }
-
-        public bool? OptionalBool(string key)
-        {
-            if (Value(key) is not { } node) return null;
-            return node.GetValueKind() switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw WrongType(key, "true or false", node),
-            };
-        }
-
-        // A key that is present with value null counts as absent, as in Hugging Face configs ("n_inner": null).
-        private JsonNode? Value(string key) => root.TryGetPropertyValue(key, out JsonNode? node) ? node : null;
-
-        private InvalidDataException Missing(string key) => new($"{path}: required key '{key}' is missing.");
-
-        private InvalidDataException WrongType(string key, string expected, JsonNode node) =>
-            new($"{path}: key '{key}' must be {expected}, got {node.ToJsonString()}.");
     }
 }

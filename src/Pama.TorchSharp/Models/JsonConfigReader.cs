@@ -11,24 +11,35 @@ internal sealed class JsonConfigReader
 {
     private readonly JsonObject _root;
     private readonly string _prefix;
+    private readonly bool _allowIntegralReals;
 
-    private JsonConfigReader(string path, JsonObject root, string prefix)
+    private JsonConfigReader(string path, JsonObject root, string prefix, bool allowIntegralReals)
     {
         Path = path;
         _root = root;
         _prefix = prefix;
+        _allowIntegralReals = allowIntegralReals;
     }
 
     /// <summary>The file the values come from.</summary>
     public string Path { get; }
 
     /// <summary>Parses a config file.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="kind">What the file is, for the messages about unreadable files.</param>
+    /// <param name="allowIntegralReals">Whether integer keys also accept a whole number written as a real
+    /// (<c>4096.0</c>), which some exported Llama-family configs contain; GPT-2 configs take integers only.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a JSON object.</exception>
-    public static JsonConfigReader Open(string path)
+    public static JsonConfigReader Open(string path, string kind = "model config", bool allowIntegralReals = true)
     {
-        return new JsonConfigReader(path, IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxConfigBytes, "model config"), "");
+        return new JsonConfigReader(path, IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxConfigBytes, kind), "", allowIntegralReals);
     }
+
+    /// <summary>Reads from an already parsed config.</summary>
+    /// <param name="path">The file it came from, named in messages.</param>
+    /// <param name="root">Its top-level object.</param>
+    public static JsonConfigReader Over(string path, JsonObject root) => new(path, root, "", allowIntegralReals: true);
 
     /// <summary>Whether the key is present with a non-null value.</summary>
     public bool Has(string key) => Value(key) is not null;
@@ -39,7 +50,8 @@ internal sealed class JsonConfigReader
     {
         if (Value(key) is not { } node) return null;
         if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out int value)) return value;
-        if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double real) && real == Math.Floor(real) && Math.Abs(real) <= int.MaxValue)
+        if (_allowIntegralReals && node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double real)
+            && real == Math.Floor(real) && Math.Abs(real) <= int.MaxValue)
             return (int)real;
         throw WrongType(key, "an integer", node);
     }
@@ -101,7 +113,7 @@ internal sealed class JsonConfigReader
     public JsonConfigReader? OptionalObject(string key)
     {
         if (Value(key) is not { } node) return null;
-        return node is JsonObject inner ? new JsonConfigReader(Path, inner, Name(key) + ".") : throw WrongType(key, "an object", node);
+        return node is JsonObject inner ? new JsonConfigReader(Path, inner, Name(key) + ".", _allowIntegralReals) : throw WrongType(key, "an object", node);
     }
 
     /// <summary>The full key name as shown in messages (<c>rope_parameters.factor</c>).</summary>
@@ -110,6 +122,7 @@ internal sealed class JsonConfigReader
     /// <summary>An error that names the file and the key.</summary>
     public InvalidDataException Error(string key, string problem) => new($"{Path}: key '{Name(key)}' {problem}");
 
+    // A key that is present with value null counts as absent, as in Hugging Face configs ("n_inner": null).
     private JsonNode? Value(string key) => _root.TryGetPropertyValue(key, out JsonNode? node) ? node : null;
 
     private InvalidDataException Missing(string key) => new($"{Path}: required key '{Name(key)}' is missing.");

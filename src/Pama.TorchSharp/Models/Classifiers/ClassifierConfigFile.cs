@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Pama.TorchSharp.Models;
@@ -11,15 +10,16 @@ namespace Pama.TorchSharp.Models;
 internal sealed class ClassifierConfigFile
 {
     private readonly JsonObject _root;
+    private readonly JsonConfigReader _values;
 
     private ClassifierConfigFile(string path, JsonObject root)
     {
-        Path = path;
         _root = root;
+        _values = JsonConfigReader.Over(path, root);
     }
 
     /// <summary>The file read.</summary>
-    public string Path { get; }
+    public string Path => _values.Path;
 
     /// <summary>Parses the file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -30,37 +30,15 @@ internal sealed class ClassifierConfigFile
         return new ClassifierConfigFile(path, IO.InputFile.ReadJsonObject(path, IO.InputFile.MaxConfigBytes, "model config"));
     }
 
-    public string? OptionalString(string key) => Value(key) switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        _ => throw WrongType(key, "a string"),
-    };
+    public string? OptionalString(string key) => _values.OptionalString(key);
 
-    public int? OptionalInt(string key) => Value(key) switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out int i) => i,
-        JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue => (int)d,
-        _ => throw WrongType(key, "an integer"),
-    };
+    public int? OptionalInt(string key) => _values.OptionalInt(key);
 
-    public int RequiredInt(string key) =>
-        OptionalInt(key) ?? throw new InvalidDataException($"{Path}: required key '{key}' is missing.");
+    public int RequiredInt(string key) => _values.RequiredInt(key);
 
-    public double? OptionalDouble(string key) => Value(key) switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out double d) => d,
-        _ => throw WrongType(key, "a number"),
-    };
+    public double? OptionalDouble(string key) => _values.OptionalDouble(key);
 
-    public bool? OptionalBool(string key) => Value(key) switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out bool b) => b,
-        _ => throw WrongType(key, "true or false"),
-    };
+    public bool? OptionalBool(string key) => _values.OptionalBool(key);
 
     /// <summary>
     /// The pad token id. Configs may hold a list for <c>eos_token_id</c>-like keys; a list is not accepted here.
@@ -88,14 +66,11 @@ internal sealed class ClassifierConfigFile
                 throw new InvalidDataException($"{Path}: num_labels is {n} but id2label names {labels.Length} labels.");
             return labels!;
         }
-        if (Value("id2label") is not null) throw WrongType("id2label", "an object");
+        if (Value("id2label") is { } other) throw _values.Error("id2label", $"must be an object, got {other.ToJsonString()}.");
         int labelCount = count ?? 2;
         if (labelCount < 1) throw new InvalidDataException($"{Path}: num_labels must be at least 1, got {labelCount}.");
         return Enumerable.Range(0, labelCount).Select(i => $"LABEL_{i}").ToArray();
     }
 
     private JsonNode? Value(string key) => _root.TryGetPropertyValue(key, out JsonNode? node) ? node : null;
-
-    private InvalidDataException WrongType(string key, string expected) =>
-        new($"{Path}: '{key}' must be {expected}, got {Value(key)?.ToJsonString()}.");
 }

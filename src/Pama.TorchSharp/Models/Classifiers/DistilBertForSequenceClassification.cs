@@ -44,7 +44,7 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
     {
         var settings = Settings.Read(config);
         var model = new DistilBertForSequenceClassification(settings, config.Labels(), config.PadTokenId);
-        try
+        return LoadedOrDisposed(model, model =>
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
             using (CheckpointReader checkpoint = CheckpointReader.Open(directory))
@@ -53,14 +53,7 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
                 checkpoint.LoadInto(model, name => name, key => key == "distilbert.embeddings.position_ids");
             }
             if (device is not null) model.to(device);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Classifies each row from its first token.</summary>

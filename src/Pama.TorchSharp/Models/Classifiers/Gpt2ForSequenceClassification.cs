@@ -42,7 +42,7 @@ public sealed class Gpt2ForSequenceClassification : SequenceClassifier
         // The classifier has no output layer, so whether the config ties one does not matter.
         Gpt2Config config = Gpt2Config.FromJson(configFile.Path, requireTiedOutput: false);
         var model = new Gpt2ForSequenceClassification(config, configFile.Labels(), configFile.PadTokenId);
-        try
+        return LoadedOrDisposed(model, model =>
         {
             if (dtype is { } type && type != ScalarType.Float32) model.to(type);
             using (CheckpointReader checkpoint = CheckpointReader.Open(directory))
@@ -53,14 +53,7 @@ public sealed class Gpt2ForSequenceClassification : SequenceClassifier
                     key => key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal));
             }
             if (device is not null) model.to(device);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Scores each row at its last non-padding token.</summary>

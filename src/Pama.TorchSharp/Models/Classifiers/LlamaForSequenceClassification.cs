@@ -44,20 +44,10 @@ public sealed class LlamaForSequenceClassification : SequenceClassifier
         LlamaConfig config = LlamaConfig.FromJson(configFile.Path);
         using CheckpointReader checkpoint = CheckpointReader.Open(directory);
         var model = new LlamaForSequenceClassification(config, configFile.Labels(), configFile.PadTokenId, device, dtype);
-        try
-        {
-            // Hugging Face names: model.* for the decoder (as LlamaModel names them) and score.weight.
-            checkpoint.LoadInto(model,
-                name => name.StartsWith(BackbonePrefix, StringComparison.Ordinal) ? name[BackbonePrefix.Length..] : name,
-                key => key.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        // Hugging Face names: model.* for the decoder (as LlamaModel names them) and score.weight.
+        return LoadedOrDisposed(model, model => checkpoint.LoadInto(model,
+            name => name.StartsWith(BackbonePrefix, StringComparison.Ordinal) ? name[BackbonePrefix.Length..] : name,
+            key => key.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal)));
     }
 
     /// <summary>Scores each row at its last non-padding token.</summary>

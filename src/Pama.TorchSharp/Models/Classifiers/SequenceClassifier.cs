@@ -82,6 +82,27 @@ public abstract class SequenceClassifier : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
+    /// Finishes loading a newly built classifier: runs <paramref name="load"/> (weights, and dtype or device moves),
+    /// switches to evaluation mode and returns it; if anything fails the classifier is disposed and the error
+    /// rethrown, so a caller never gets one half-loaded.
+    /// </summary>
+    private protected static TClassifier LoadedOrDisposed<TClassifier>(TClassifier model, Action<TClassifier> load)
+        where TClassifier : SequenceClassifier
+    {
+        try
+        {
+            load(model);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Picks each row's hidden state at its last token that is not <see cref="PadTokenId"/>, as transformers'
     /// decoder classifiers do (the rightmost non-pad id, so left and right padding both work; position 0 for a row
     /// of pads only); the last position where the config names no pad token, which allows one row only.
