@@ -15,7 +15,7 @@ for ranks in 1 2; do
   CI=true mpirun -np "$ranks" dotnet "$dll" --data-parallel --method pama --seeds 1 --steps "$steps" --threads 1 --out "$out" > "$work/np$ranks.log" 2>&1 \
     || { cat "$work/np$ranks.log"; exit 1; }
   seconds=$(python3 -c "import json,sys; print(json.load(open('$out/summary.json'))['methods']['pama']['secondsPerStep']['mean'])")
-  comm=$(grep -o 'rank 0 spent [0-9.]* s in communication' "$work/np$ranks.log" | grep -o '[0-9.]* s' || echo "n/a")
+  comm=$(sed -n 's/.*rank 0 spent \([0-9.]*\) s in communication.*/\1 s/p' "$work/np$ranks.log" | head -1)
   echo "$ranks rank(s): $seconds s per step; rank 0 communication over the whole run: $comm"
   eval "s$ranks=$seconds"
 done
