@@ -99,30 +99,7 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// vocabulary, or the sequence would exceed <see cref="ContextLength"/>.</exception>
     public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
     {
-        ArgumentNullException.ThrowIfNull(inputIds);
-        if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
-            throw new ArgumentException($"inputIds must be int64 [B, T], got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
-        long batch = inputIds.shape[0], count = inputIds.shape[1];
-        if (count == 0) throw new ArgumentException("inputIds must hold at least one position.", nameof(inputIds));
-        if (cache is not null && cache.LayerCount != Config.LayerCount)
-            throw new ArgumentException($"The cache has {cache.LayerCount} layers, the model {Config.LayerCount}.", nameof(cache));
-        long past = cache?.Length ?? 0;
-        long total = past + count;
-        if (total > ContextLength)
-            throw new ArgumentException($"{past} cached plus {count} new positions exceed the context length {ContextLength}.", nameof(inputIds));
-        if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != total))
-            throw new ArgumentException($"attentionMask must be [{batch}, {total}] (cached plus new positions), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
-        if (positionIds is not null && (positionIds.dim() != 2 || positionIds.shape[0] != batch || positionIds.shape[1] != count))
-            throw new ArgumentException($"positionIds must be [{batch}, {count}], got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
-        // The range checks read values back to the host. On the CPU that costs nothing; on an accelerator it would
-        // stall every decode step, so incremental steps there (a cache that already holds positions, fed the
-        // sampler's own ids) skip it; an out-of-range id then fails inside the embedding lookup instead.
-        bool incrementalOnAccelerator = past > 0 && inputIds.device.type != DeviceType.CPU;
-        if (!incrementalOnAccelerator)
-        {
-            RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
-            if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
-        }
+        var (batch, count, past, total) = CheckForwardArguments(inputIds, attentionMask, positionIds, cache);
 
         using var scope = NewDisposeScope();
         Device device = Device;
