@@ -39,11 +39,15 @@ public sealed partial class MgdaWeighting : IWeighting
     /// <summary>The Frank-Wolfe stopping controls.</summary>
     public MgdaOptions Options { get; }
 
+    /// <inheritdoc />
+    public WeightingInputs Reads => WeightingInputs.Gramian;
+
     /// <summary>Writes the MGDA weights for <see cref="WeightingInput.Gramian"/> into <paramref name="weights"/>.</summary>
     /// <param name="input">Must carry the n × n Gramian.</param>
     /// <param name="weights">Receives the n weights.</param>
+    /// <returns>The optimal value cᵀGc.</returns>
     /// <exception cref="ArgumentException">No Gramian, an invalid Gramian (see <see cref="Solve"/>), or a length mismatch.</exception>
-    public void ComputeWeights(WeightingInput input, Span<double> weights)
+    public double ComputeWeights(WeightingInput input, Span<double> weights)
     {
         if (input.Gramian is null)
         {
@@ -52,7 +56,7 @@ public sealed partial class MgdaWeighting : IWeighting
                 nameof(input));
         }
 
-        Solve(input.Gramian, weights, Options);
+        return Solve(input.Gramian, weights, Options).Value;
     }
 
     /// <summary>

@@ -8,6 +8,9 @@ namespace Pama.Weightings;
 /// <remarks>Stateless and thread-safe; reads <see cref="WeightingInput.Statistics"/>.</remarks>
 public sealed class PamaWeighting : IWeighting
 {
+    /// <inheritdoc />
+    public WeightingInputs Reads => WeightingInputs.Statistics;
+
     /// <summary>Writes Theorem 1's weights for <see cref="WeightingInput.Statistics"/> into <paramref name="weights"/>.</summary>
     /// <param name="input">Must carry one finite statistic per objective.</param>
     /// <param name="weights">Receives the n weights.</param>
@@ -15,7 +18,8 @@ public sealed class PamaWeighting : IWeighting
     /// The input has no statistics, a statistic is NaN or ±∞ (named by objective index), or the length of
     /// <paramref name="weights"/> differs from n.
     /// </exception>
-    public void ComputeWeights(WeightingInput input, Span<double> weights)
+    /// <returns>The optimal value s* = Σᵢ cᵢ aᵢ of Theorem 1 (0 when the statistics straddle 0).</returns>
+    public double ComputeWeights(WeightingInput input, Span<double> weights)
     {
         if (input.Statistics.IsEmpty)
         {
@@ -24,6 +28,6 @@ public sealed class PamaWeighting : IWeighting
                 nameof(input));
         }
 
-        PamaSolver.Solve(input.Statistics.Span, weights);
+        return PamaSolver.Solve(input.Statistics.Span, weights);
     }
 }

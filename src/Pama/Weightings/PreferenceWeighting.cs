@@ -70,11 +70,15 @@ public sealed class PreferenceWeighting : IWeighting
     /// <summary>Number of objectives n.</summary>
     public int ObjectiveCount => weights.Length;
 
+    /// <inheritdoc />
+    public WeightingInputs Reads => WeightingInputs.ObjectiveCount;
+
     /// <summary>Copies the fixed weights into <paramref name="weights"/>.</summary>
     /// <param name="input">Its objective count must equal <see cref="ObjectiveCount"/>.</param>
     /// <param name="weights">Receives the n weights.</param>
+    /// <returns><see cref="double.NaN"/>: linear scalarisation solves no problem of its own.</returns>
     /// <exception cref="ArgumentException">The objective count or the length of <paramref name="weights"/> differs.</exception>
-    public void ComputeWeights(WeightingInput input, Span<double> weights)
+    public double ComputeWeights(WeightingInput input, Span<double> weights)
     {
         if (input.ObjectiveCount != this.weights.Length)
         {
@@ -91,5 +95,6 @@ public sealed class PreferenceWeighting : IWeighting
         }
 
         this.weights.CopyTo(weights);
+        return double.NaN;
     }
 }
