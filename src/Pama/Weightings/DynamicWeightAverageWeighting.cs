@@ -80,7 +80,10 @@ public sealed class DynamicWeightAverageWeighting : IStatefulWeighting
     /// <param name="input">Its objective count must be n; rewards, if any, are not read.</param>
     /// <param name="weights">Receives the n weights.</param>
     /// <returns><see cref="double.NaN"/>: DWA solves no problem of its own.</returns>
-    /// <exception cref="ArgumentException">The objective count or the length of <paramref name="weights"/> differs.</exception>
+    /// <exception cref="ArgumentException">
+    /// The objective count or the length of <paramref name="weights"/> differs, or a shortfall from a tracked ideal
+    /// point rounds to 0 because the margin is negligible against the rewards (named by objective).
+    /// </exception>
     public double ComputeWeights(WeightingInput input, Span<double> weights)
     {
         RewardInput.CheckCounts(input, current.Length, weights);
@@ -93,7 +96,9 @@ public sealed class DynamicWeightAverageWeighting : IStatefulWeighting
         for (int i = 0; i < weights.Length; i++)
         {
             double ideal = tracker.Ideal(i);
-            weights[i] = (ideal - previous[i]) / (ideal - beforePrevious[i]) / Options.Temperature;
+            double ratio = RewardInput.PositiveShortfall(i, ideal, previous[i], Method)
+                / RewardInput.PositiveShortfall(i, ideal, beforePrevious[i], Method);
+            weights[i] = ratio / Options.Temperature;
         }
 
         RewardInput.SoftmaxInPlace(weights);

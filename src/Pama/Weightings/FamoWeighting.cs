@@ -42,6 +42,8 @@ public sealed class FamoWeighting : IStatefulWeighting
     private readonly double[] secondMoment;
     private readonly double[] lastRewards;
     private readonly double[] gradient;
+    private readonly double[] nextFirstMoment;
+    private readonly double[] nextSecondMoment;
 
     /// <summary>Creates the weighting with logits ξ = 0 (uniform z).</summary>
     /// <param name="objectiveCount">Number of objectives n ≥ 1.</param>
@@ -73,6 +75,8 @@ public sealed class FamoWeighting : IStatefulWeighting
         secondMoment = new double[objectiveCount];
         lastRewards = new double[objectiveCount];
         gradient = new double[objectiveCount];
+        nextFirstMoment = new double[objectiveCount];
+        nextSecondMoment = new double[objectiveCount];
     }
 
     /// <summary>Number of objectives n.</summary>
@@ -109,7 +113,8 @@ public sealed class FamoWeighting : IStatefulWeighting
     /// <param name="weights">Receives the n weights.</param>
     /// <returns><see cref="double.NaN"/>: the weighting solves no problem of its own.</returns>
     /// <exception cref="ArgumentException">
-    /// No rewards, a reward is NaN or ±∞ or not below a given ideal point (named by objective), or a count differs.
+    /// No rewards, a reward is NaN or ±∞ or not below a given ideal point, a shortfall from a tracked ideal point
+    /// rounds to 0 (each named by objective), or a count differs.
     /// </exception>
     public double ComputeWeights(WeightingInput input, Span<double> weights)
     {
@@ -120,7 +125,7 @@ public sealed class FamoWeighting : IStatefulWeighting
         // log cᵢ = ξᵢ − log ℓᵢ + const.
         for (int i = 0; i < weights.Length; i++)
         {
-            weights[i] = logits[i] - Math.Log(tracker.Ideal(i, rewards[i]) - rewards[i]);
+            weights[i] = logits[i] - Math.Log(RewardInput.PositiveShortfall(i, tracker.Ideal(i, rewards[i]), rewards[i], Method));
         }
 
         RewardInput.SoftmaxInPlace(weights);
@@ -130,8 +135,8 @@ public sealed class FamoWeighting : IStatefulWeighting
     /// <summary>Updates the logits from the fall of each log-loss since the previous observed step (none at the first).</summary>
     /// <param name="input">Must carry one finite mean reward per objective (below a given ideal point).</param>
     /// <exception cref="ArgumentException">
-    /// No rewards, a wrong count, a reward is NaN or ±∞ or not below a given ideal point (named by objective), or
-    /// the update would make a logit non-finite; nothing changes.
+    /// No rewards, a wrong count, a reward is NaN or ±∞ or not below a given ideal point, a shortfall rounds to 0,
+    /// or the update would make a logit non-finite (each named by objective); nothing changes.
     /// </exception>
     public void Observe(WeightingInput input)
     {
@@ -216,7 +221,8 @@ public sealed class FamoWeighting : IStatefulWeighting
         for (int i = 0; i < n; i++)
         {
             double ideal = tracker.Ideal(i, rewards[i]);
-            gradient[i] = Math.Log(ideal - lastRewards[i]) - Math.Log(ideal - rewards[i]);
+            gradient[i] = Math.Log(RewardInput.PositiveShortfall(i, ideal, lastRewards[i], Method))
+                - Math.Log(RewardInput.PositiveShortfall(i, ideal, rewards[i], Method));
         }
 
         // Jᵀδ with J = diag(z) − zzᵀ, the (symmetric) Jacobian of the softmax, plus the decay γξ.
@@ -242,43 +248,33 @@ public sealed class FamoWeighting : IStatefulWeighting
             gradient[i] = (z * (gradient[i] - weightedDelta)) + (Options.Decay * logits[i]);
         }
 
+        // Compute every new value first and commit only if all are finite; gradient then holds the new logits.
         double step = tracker.Observations; // the number of this update, 1-based
         double correction1 = 1.0 - Math.Pow(Beta1, step);
         double correction2 = 1.0 - Math.Pow(Beta2, step);
         for (int i = 0; i < n; i++)
         {
             double g = gradient[i];
-            double next;
+            double change = Options.LearningRate * g;
             if (Options.UseAdam)
             {
-                double m = (Beta1 * firstMoment[i]) + ((1.0 - Beta1) * g);
-                double v = (Beta2 * secondMoment[i]) + ((1.0 - Beta2) * g * g);
-                next = logits[i] - (Options.LearningRate * (m / correction1) / (Math.Sqrt(v / correction2) + Epsilon));
-            }
-            else
-            {
-                next = logits[i] - (Options.LearningRate * g);
+                nextFirstMoment[i] = (Beta1 * firstMoment[i]) + ((1.0 - Beta1) * g);
+                nextSecondMoment[i] = (Beta2 * secondMoment[i]) + ((1.0 - Beta2) * g * g);
+                change = Options.LearningRate * (nextFirstMoment[i] / correction1) / (Math.Sqrt(nextSecondMoment[i] / correction2) + Epsilon);
             }
 
-            if (!double.IsFinite(next))
+            gradient[i] = logits[i] - change;
+            if (!double.IsFinite(gradient[i]))
             {
                 throw new ArgumentException($"The FAMO update of the logit of objective {i} is not finite.", "input");
             }
         }
 
-        for (int i = 0; i < n; i++)
+        gradient.CopyTo(logits, 0);
+        if (Options.UseAdam)
         {
-            double g = gradient[i];
-            if (Options.UseAdam)
-            {
-                firstMoment[i] = (Beta1 * firstMoment[i]) + ((1.0 - Beta1) * g);
-                secondMoment[i] = (Beta2 * secondMoment[i]) + ((1.0 - Beta2) * g * g);
-                logits[i] -= Options.LearningRate * (firstMoment[i] / correction1) / (Math.Sqrt(secondMoment[i] / correction2) + Epsilon);
-            }
-            else
-            {
-                logits[i] -= Options.LearningRate * g;
-            }
+            nextFirstMoment.CopyTo(firstMoment, 0);
+            nextSecondMoment.CopyTo(secondMoment, 0);
         }
     }
 }

@@ -32,6 +32,24 @@ internal static class RewardInput
         return rewards;
     }
 
+    /// <summary>
+    /// zᵢ* − fᵢ for weightings that divide by it or take its logarithm; throws (naming the objective) unless it is
+    /// positive and finite, which a margin negligible against the rewards' magnitude could break by rounding.
+    /// </summary>
+    public static double PositiveShortfall(int objective, double ideal, double reward, string method)
+    {
+        double shortfall = ideal - reward;
+        if (!(shortfall > 0.0 && double.IsFinite(shortfall)))
+        {
+            throw new ArgumentException(
+                $"The shortfall of objective {objective} from its ideal point ({ideal} − {reward}) is {shortfall}; {method} needs it " +
+                "positive and finite (use a margin that is not negligible against the rewards).",
+                "input");
+        }
+
+        return shortfall;
+    }
+
     /// <summary>Checks the input's objective count and the length of the weights span.</summary>
     public static void CheckCounts(WeightingInput input, int objectiveCount, Span<double> weights)
     {

@@ -93,6 +93,15 @@ public sealed class DynamicWeightAverageWeightingTests
         Assert.Equal("input", Assert.Throws<ArgumentException>(() => weighting.Observe(WeightingInput.FromObjectiveCount(3))).ParamName);
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => weighting.ComputeWeights(WeightingInput.FromObjectiveCount(3), new double[2])).ParamName);
 
+        // A margin negligible against the rewards: the shortfall rounds to 0 and is named instead of giving NaN weights.
+        var negligible = new DynamicWeightAverageWeighting(2, IdealPoint.Tracked(1e-3));
+        foreach (double x in new[] { 1e20, 1e20, 1e20 })
+        {
+            negligible.Observe(WeightingInput.FromRewards(new[] { 0.0, x }));
+        }
+
+        Assert.StartsWith("The shortfall of objective 1 from its ideal point", Assert.Throws<ArgumentException>(() => negligible.ComputeWeights(WeightingInput.FromObjectiveCount(2), new double[2])).Message);
+
         // State: [count, f(t) ×3, f(t−1) ×3, f(t−2) ×3] for a given ideal point.
         StatefulWeightingChecks.LoadRejects(weighting, [1.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0], "State entry 4 (the mean reward f(t−1) of objective 0) is 0.5 but only 1 steps were observed");
         StatefulWeightingChecks.LoadRejects(weighting, [3.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0], "State entry 5 (the mean reward f(t−1) of objective 1) is 2, above the running maximum or not below the given ideal point.");

@@ -160,6 +160,12 @@ public sealed class FamoWeightingTests
         Assert.StartsWith("Mean reward of objective 1 (1) is not below", Assert.Throws<ArgumentException>(() => weighting.ComputeWeights(WeightingInput.FromRewards(new[] { 0.0, 1.0 }), new double[2])).Message);
         Assert.Equal("destination", Assert.Throws<ArgumentException>(() => weighting.CopyLogits(new double[3])).ParamName);
 
+        // A margin negligible against the rewards: the shortfall rounds to 0 and is named instead of giving NaN weights.
+        var negligible = new FamoWeighting(2, IdealPoint.Tracked(1e-3));
+        negligible.Observe(WeightingInput.FromRewards(new[] { 1e20, 0.0 }));
+        Assert.StartsWith("The shortfall of objective 0 from its ideal point", Assert.Throws<ArgumentException>(() => negligible.ComputeWeights(WeightingInput.FromRewards(new[] { 1e20, 0.0 }), new double[2])).Message);
+        StatefulWeightingChecks.ObserveRejects(negligible, [1e20, 0.5], "The shortfall of objective 0 from its ideal point");
+
         // State: [count, ξ ×2, m ×2, v ×2, f(t) ×2].
         var state = new double[weighting.StateLength];
         weighting.SaveState(state);
