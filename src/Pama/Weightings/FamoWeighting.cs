@@ -1,7 +1,7 @@
 namespace Pama.Weightings;
 
 /// <summary>
-/// FAMO, fast adaptive multitask optimisation (Liu, Liu, Jin, Stone and Liu 2023, "FAMO: Fast Adaptive Multitask
+/// FAMO, fast adaptive multitask optimisation (Liu, Feng, Stone and Liu 2023, "FAMO: Fast Adaptive Multitask
 /// Optimization", NeurIPS), for rewards: a step that decreases every log-loss at a balanced rate, with weights
 /// learnt from how much each log-loss actually fell, in O(n) per step and without per-objective gradients.
 /// </summary>

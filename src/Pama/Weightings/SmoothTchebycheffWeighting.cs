@@ -1,7 +1,7 @@
 namespace Pama.Weightings;
 
 /// <summary>
-/// Smooth Tchebycheff scalarisation (Lin, Zhang, Zhang, Liu, Zhang and Kwong 2024, "Smooth Tchebycheff
+/// Smooth Tchebycheff scalarisation (Lin, Zhang, Yang, Liu, Wang and Zhang 2024, "Smooth Tchebycheff
 /// Scalarization for Multi-Objective Optimization", ICML) of rewards fᵢ to maximise, against an ideal point z*:
 /// </summary>
 /// <remarks>
