@@ -17,6 +17,8 @@ namespace Pama.Weightings;
 /// <para>
 /// State: [λ₀, …, λₙ₋₁], starting at 0. <see cref="ComputeWeights"/> reads only the state, costs O(n) and
 /// allocates nothing.
+/// <see cref="ComputeWeights"/> only reads the state, so concurrent calls are safe; <see cref="Observe"/> and
+/// <see cref="LoadState"/> must not overlap any other call.
 /// </para>
 /// </remarks>
 public sealed class ConstrainedWeighting : IStatefulWeighting

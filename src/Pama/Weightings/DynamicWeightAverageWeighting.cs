@@ -20,6 +20,8 @@ namespace Pama.Weightings;
 /// Protocol: <see cref="Observe"/> with step t's rewards, then <see cref="ComputeWeights"/>, which reads only the
 /// state. State: [observed steps, running maxima (tracked ideal point only), f(t), f(t−1), f(t−2)].
 /// <see cref="ComputeWeights"/> costs O(n) and allocates nothing.
+/// <see cref="ComputeWeights"/> only reads the state, so concurrent calls are safe; <see cref="Observe"/> and
+/// <see cref="LoadState"/> must not overlap any other call.
 /// </para>
 /// </remarks>
 public sealed class DynamicWeightAverageWeighting : IStatefulWeighting

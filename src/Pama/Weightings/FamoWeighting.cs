@@ -27,6 +27,8 @@ namespace Pama.Weightings;
 /// then reads the input's rewards (step t's) and the logits. State: [observed steps, running maxima (tracked
 /// ideal point only), ξ, Adam's first and second moments, f(t)]; Adam's step count is the number of updates,
 /// observed steps − 1. <see cref="ComputeWeights"/> and <see cref="Observe"/> cost O(n) and allocate nothing.
+/// <see cref="ComputeWeights"/> only reads the state, so concurrent calls are safe; <see cref="Observe"/> and
+/// <see cref="LoadState"/> must not overlap any other call.
 /// </para>
 /// </remarks>
 public sealed class FamoWeighting : IStatefulWeighting

@@ -16,6 +16,8 @@ namespace Pama.Weightings;
 /// Computed in log space (log λᵢ + (dᵢ − max d)/μ, then a shifted softmax), so no exponential overflows for
 /// any μ &gt; 0. The ideal point is given or tracked as in <see cref="TchebycheffWeighting"/>, with the same state
 /// [observed steps, running maxima (tracked only)]. <see cref="ComputeWeights"/> costs O(n) and allocates nothing.
+/// <see cref="ComputeWeights"/> only reads the state, so concurrent calls are safe; <see cref="Observe"/> and
+/// <see cref="LoadState"/> must not overlap any other call.
 /// </para>
 /// </remarks>
 public sealed class SmoothTchebycheffWeighting : IStatefulWeighting

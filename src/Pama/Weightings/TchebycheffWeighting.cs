@@ -15,8 +15,11 @@ namespace Pama.Weightings;
 /// <para>
 /// The ideal point is given by the user or tracked (<see cref="IdealPoint.Tracked"/>): the running maximum of
 /// the mean rewards seen by <see cref="Observe"/> and <see cref="ComputeWeights"/>, plus a margin. State:
-/// [observed steps, running maxima (tracked only)]. <see cref="ComputeWeights"/> reads the input's rewards, costs
+/// [observed steps, running maxima (tracked only)], so with a given ideal point the state is only the step count.
+/// <see cref="ComputeWeights"/> reads the input's rewards, costs
 /// O(n) and allocates nothing.
+/// <see cref="ComputeWeights"/> only reads the state, so concurrent calls are safe; <see cref="Observe"/> and
+/// <see cref="LoadState"/> must not overlap any other call.
 /// </para>
 /// </remarks>
 public sealed class TchebycheffWeighting : IStatefulWeighting

@@ -32,6 +32,24 @@ public sealed class TchebycheffWeightingTests
     }
 
     [Fact]
+    public void IdealPointDescribesItself()
+    {
+        double[] values = [1.0, -2.0];
+        var given = IdealPoint.Given(values);
+        values[0] = 99.0; // the ideal point keeps its own copy
+        Assert.False(given.IsTracked);
+        Assert.Equal([1.0, -2.0], given.Values!);
+        Assert.Equal(2, given.ObjectiveCount);
+        Assert.Equal(0.0, given.Margin);
+
+        var tracked = IdealPoint.Tracked(0.5);
+        Assert.True(tracked.IsTracked);
+        Assert.Null(tracked.Values);
+        Assert.Equal(0, tracked.ObjectiveCount);
+        Assert.Equal(0.5, tracked.Margin);
+    }
+
+    [Fact]
     public void TrackedIdealPointFollowsTheRunningMaximumPlusMargin()
     {
         var weighting = new TchebycheffWeighting([1.0, 1.0], IdealPoint.Tracked(0.25));
@@ -135,6 +153,7 @@ public sealed class TchebycheffWeightingTests
         Assert.Equal("idealPoint", Assert.Throws<ArgumentException>(() => new TchebycheffWeighting([1.0, 1.0], IdealPoint.Given(1.0, 2.0, 3.0))).ParamName);
         Assert.Equal("idealPoint", Assert.Throws<ArgumentNullException>(() => new TchebycheffWeighting([1.0], null!)).ParamName);
         Assert.StartsWith("Ideal point of objective 1 is NaN.", Assert.Throws<ArgumentException>(() => IdealPoint.Given(0.0, double.NaN)).Message);
+        Assert.Equal("values", Assert.Throws<ArgumentException>(() => IdealPoint.Given(ReadOnlySpan<double>.Empty)).ParamName);
         Assert.Equal("margin", Assert.Throws<ArgumentOutOfRangeException>(() => IdealPoint.Tracked(-1.0)).ParamName);
         Assert.Equal("margin", Assert.Throws<ArgumentOutOfRangeException>(() => IdealPoint.Tracked(double.NaN)).ParamName);
     }
