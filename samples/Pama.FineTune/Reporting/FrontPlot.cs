@@ -59,7 +59,7 @@ public static class FrontPlot
             plot.ShowLegend(Edge.Right);
         }
 
-        using ScottPlot.Image image = figure.Render(820 * pairs.Count, 520);
+        using ScottPlot.Image image = figure.Render(1000 * pairs.Count, 560);
         byte[] png = image.GetImageBytes(ImageFormat.Png);
         AtomicFile.Write(path, stream => stream.Write(png));
     }

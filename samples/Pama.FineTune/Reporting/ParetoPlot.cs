@@ -64,7 +64,7 @@ public static class ParetoPlot
             plot.ShowLegend(Edge.Right);
         }
 
-        using ScottPlot.Image image = figure.Render(700 * pairs.Count, 500);
+        using ScottPlot.Image image = figure.Render(900 * pairs.Count, 520);
         byte[] png = image.GetImageBytes(ImageFormat.Png);
         AtomicFile.Write(path, stream => stream.Write(png));
     }

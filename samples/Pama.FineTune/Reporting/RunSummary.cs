@@ -251,7 +251,7 @@ public sealed record RunSummary(
         text.Append("| runs improving every objective |");
         foreach ((string key, _) in columns)
         {
-            int count = Runs.Count(r => r.Method == key);
+            int count = Runs.Count(r => r.Arm == key);
             int improved = (int)Math.Round(Methods[key].ImprovedAll * count);
             text.Append(CultureInfo.InvariantCulture, $" {improved}/{count} |");
         }
