@@ -12,11 +12,14 @@ namespace Pama.FineTune.Reporting;
 /// <param name="Hypervolumes">Method key to the hypervolume of the union of its final points over <paramref name="Reference"/>, in order of first appearance.</param>
 /// <param name="PointCounts">Method key to how many final points (runs) its hypervolume covers.</param>
 /// <param name="Comparisons">With a sweep, every run outside it and the sweep runs whose final point dominates it; empty without a sweep.</param>
+/// <param name="PreferenceHypervolumes">With a sweep, each preference's arm key (<see cref="RunArm.Key"/>) to the hypervolume of its own
+/// runs' final points over <paramref name="Reference"/> (as many points as any other method has); empty without a sweep.</param>
 public sealed record ParetoFront(
     IReadOnlyDictionary<string, double> Reference,
     IReadOnlyDictionary<string, double> Hypervolumes,
     IReadOnlyDictionary<string, int> PointCounts,
-    IReadOnlyList<FrontComparison> Comparisons)
+    IReadOnlyList<FrontComparison> Comparisons,
+    IReadOnlyDictionary<string, double> PreferenceHypervolumes)
 {
     /// <summary>The front of <paramref name="runs"/>.</summary>
     /// <param name="objectives">Objectives, in order.</param>
@@ -46,7 +49,8 @@ public sealed record ParetoFront(
         FrontComparison[] comparisons = sweep.Length == 0 ? [] :
             [.. runs.Where(r => r.Preference is null).Select(r => new FrontComparison(r,
                 [.. sweep.Where(s => ParetoMetrics.Dominates(FinalPoint(objectives, s), FinalPoint(objectives, r)))]))];
-        return new ParetoFront(reference, hypervolumes, counts, comparisons);
+        var preferences = sweep.GroupBy(r => r.Arm).ToDictionary(g => g.Key, g => Hypervolume.Compute([.. g.Select(r => FinalPoint(objectives, r))], origin));
+        return new ParetoFront(reference, hypervolumes, counts, comparisons, preferences);
     }
 
     /// <summary>A run's final point in objective order: its held-out mean rewards after alignment (<c>after</c> in <c>summary.json</c>).</summary>

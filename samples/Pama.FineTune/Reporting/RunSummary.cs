@@ -17,7 +17,8 @@ namespace Pama.FineTune.Reporting;
 /// "before":{"sentiment":{"mean","std"}, ...},
 /// "runs":[{"method","seed","preference":[w,...],"before":{"sentiment":x,...},"after":{...},"seconds":s}, ...],
 /// "significance":{"test","alpha","comparisons":[{"method","baseline","metric","difference","t","df","p"}, ...]},
-/// "front":{"finalPoint":"after","reference":{"sentiment":x,...},"hypervolume":{"pama":v,...},"methods":{"pama":{"hypervolume":v,"points":n,"dominated":k},...}}}</c>.
+/// "front":{"finalPoint":"after","reference":{"sentiment":x,...},"hypervolume":{"pama":v,...},"methods":{"pama":{"hypervolume":v,"points":n,"dominated":k},...},
+/// "preferences":[{"preference":[w,...],"hypervolume":v,"points":n}, ...]}}</c>.
 /// <c>seconds</c> is the run's mean wall-clock seconds per training step. Non-finite numbers are written as <c>null</c>.</para>
 /// <para>A run's <c>method</c> is its method key; a run of MORLHF's preference sweep (<c>--sweep</c>) also carries its
 /// <c>preference</c> (weights in objective order), and <c>methods</c> is keyed by arm (<c>morlhf@w₁/w₂</c> for a sweep
@@ -25,7 +26,8 @@ namespace Pama.FineTune.Reporting;
 /// <c>front.hypervolume</c> maps each method key to the exact hypervolume (<see cref="Pama.Pareto.Hypervolume"/>) of the union
 /// of the final points of all that method's runs (all seeds and all sweep preferences) over <c>front.reference</c>, the mean of
 /// <c>before</c> over all runs; <c>front.methods</c> repeats it beside the number of points and, with a sweep, how many of them
-/// a sweep run dominates (<c>null</c> for MORLHF and without a sweep).</para>
+/// a sweep run dominates (<c>null</c> for MORLHF and without a sweep); <c>front.preferences</c> gives each sweep preference's
+/// hypervolume over its own runs alone, for a comparison with as many points as the other methods have.</para>
 /// <para>The hypervolume of a run is <c>Π_i max(after_i − before_i, 0)</c> with its own pre-alignment point
 /// (the pretrained policy on the same held-out prompts and draws) as reference.</para>
 /// </remarks>
@@ -198,12 +200,25 @@ public sealed record RunSummary(
             methods[method] = new JsonObject { [HypervolumeKey] = Number(volume), ["points"] = Front.PointCounts[method], ["dominated"] = dominated };
         }
 
+        var preferences = new JsonArray();
+        foreach ((string arm, double volume) in Front.PreferenceHypervolumes)
+        {
+            HeldOutResult[] runs = [.. Runs.Where(r => r.Arm == arm)];
+            preferences.Add(new JsonObject
+            {
+                ["preference"] = new JsonArray([.. runs[0].Preference!.Select(Number)]),
+                [HypervolumeKey] = Number(volume),
+                ["points"] = runs.Length,
+            });
+        }
+
         return new JsonObject
         {
             ["finalPoint"] = "after",
             ["reference"] = Values(Front.Reference),
             [HypervolumeKey] = hypervolumes,
             ["methods"] = methods,
+            ["preferences"] = preferences,
         };
     }
 
@@ -336,6 +351,8 @@ public sealed record RunSummary(
         text.AppendLine("|---|---:|---:|");
         foreach ((string method, double volume) in Front.Hypervolumes)
             text.AppendLine(CultureInfo.InvariantCulture, $"| {MethodNames.Title(method)} | {Front.PointCounts[method]} | {volume:F4} |");
+        foreach ((string arm, double volume) in Front.PreferenceHypervolumes)
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {RunArm.TitleOf(arm)} alone | {Runs.Count(r => r.Arm == arm)} | {volume:F4} |");
 
         if (Front.Comparisons.Count == 0) return;
         text.AppendLine();

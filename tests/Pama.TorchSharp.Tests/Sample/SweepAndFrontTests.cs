@@ -149,6 +149,14 @@ public sealed class SweepAndFrontTests
         Assert.Equal(2, front.GetProperty("methods").GetProperty("pama").GetProperty("points").GetInt32());
         Assert.Equal(6, front.GetProperty("methods").GetProperty("morlhf").GetProperty("points").GetInt32());
 
+        // Each preference alone. (1, 0) has (2.8, 0.8) and (2.6, 0.9) over (0.1, 0.75), by strips: sentiment 0.1 to 2.6 covers
+        // length up to 0.9 (2.5·0.15), sentiment 2.6 to 2.8 up to 0.8 (0.2·0.05).
+        JsonElement[] preferences = [.. front.GetProperty("preferences").EnumerateArray()];
+        Assert.Equal(3, preferences.Length);
+        Assert.Equal([1.0, 0.0], preferences[0].GetProperty("preference").EnumerateArray().Select(e => e.GetDouble()));
+        Assert.Equal((2.5 * 0.15) + (0.2 * 0.05), preferences[0].GetProperty("hypervolume").GetDouble(), 12);
+        Assert.Equal(2, preferences[0].GetProperty("points").GetInt32());
+
         // Three runs per seed carry a preference; runs outside the sweep carry none.
         JsonElement[] entries = [.. root.GetProperty("runs").EnumerateArray()];
         Assert.Equal(6, entries.Count(e => e.TryGetProperty("preference", out _)));
