@@ -24,6 +24,8 @@ public static class FrontPlot
         ArgumentNullException.ThrowIfNull(runs);
         var palette = new ScottPlot.Palettes.Category10();
         string[] methods = [.. runs.Select(r => r.Method).Distinct()];
+        // A method's colour is that of its first arm in the other figures, which colour arms in run order.
+        string[] arms = [.. runs.Select(r => r.Arm).Distinct()];
         int seedCount = runs.Select(r => r.Seed).Distinct().Count();
         var pairs = new List<(string X, string Y)>();
         for (int a = 0; a < objectives.Count; a++)
@@ -39,7 +41,7 @@ public static class FrontPlot
             plot.YLabel($"held-out mean {y} reward");
             for (int m = 0; m < methods.Length; m++)
             {
-                Color color = palette.GetColor(m);
+                Color color = palette.GetColor(Array.FindIndex(arms, a => RunArm.MethodOf(a) == methods[m]));
                 HeldOutResult[] selected = [.. runs.Where(r => r.Method == methods[m])];
                 string volume = front.Hypervolumes.TryGetValue(methods[m], out double v) ? $", set HV {v:F3}" : "";
                 if (selected.Any(r => r.Preference is not null)) DrawSweep(plot, selected, x, y, color, seedCount, MethodNames.Title(methods[m]) + volume);
