@@ -13,6 +13,12 @@ public sealed class FineTuneCommand
         HelpName = "pama|morlhf|mgda-ub",
     };
 
+    private readonly Option<int> _sweep = new("--sweep")
+    {
+        Description = "Trace MORLHF's front: run it at K evenly spaced preference vectors ((1-t, t) for t = 0..1 with two objectives, a simplex lattice with K points per edge for more), each with the same budget and seeds as every other method.",
+        HelpName = "K",
+    };
+
     private readonly Option<string[]> _objectives = new("--objectives", "-o")
     {
         Description = "Objectives to align on, two or more, space- or comma-separated (default: sentiment length).",
@@ -141,6 +147,11 @@ public sealed class FineTuneCommand
         _device.AcceptOnlyFromAmong(FineTuneOptions.AllDevices);
         _objectives.Validators.Add(ValidateObjectives);
         _steps.Validators.Add(r => RequirePositive(r, _steps));
+        _sweep.Validators.Add(r =>
+        {
+            int points = r.GetValueOrDefault<int>();
+            if (points < 2) r.AddError($"{_sweep.Name} needs two or more preference vectors per edge, got {points}.");
+        });
         _seeds.Validators.Add(r => RequirePositive(r, _seeds));
         _batchSize.Validators.Add(r => RequirePositive(r, _batchSize));
         _threads.Validators.Add(r => RequirePositive(r, _threads));
@@ -163,7 +174,7 @@ public sealed class FineTuneCommand
         {
             _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads,
             _lora, _loraRank, _loraAlpha, _dataParallel,
-            _whiten, _critic, _prompts, _preset,
+            _whiten, _critic, _prompts, _preset, _sweep,
         };
         root.Validators.Add(ValidateRewardLabel);
         root.SetAction((result, cancellation) => run(Bind(result), cancellation));
@@ -203,6 +214,7 @@ public sealed class FineTuneCommand
             Lora = result.GetValue(_lora)
                 ? new Pama.TorchSharp.Models.LoraOptions { Rank = result.GetValue(_loraRank), Alpha = result.GetValue(_loraAlpha), TargetModules = ["c_attn", "c_proj", "c_fc"] }
                 : null,
+            Sweep = result.GetValue(_sweep),
         };
     }
 

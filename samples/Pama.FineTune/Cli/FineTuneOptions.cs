@@ -90,6 +90,13 @@ public sealed record FineTuneOptions(
     /// </summary>
     public Pama.TorchSharp.Models.LoraOptions? Lora { get; init; }
 
+    /// <summary>
+    /// Points per edge of MORLHF's preference sweep (<c>--sweep K</c>), or 0 for none. With a sweep MORLHF runs once per
+    /// preference of <see cref="Experiment.PreferenceLattice"/> (K vectors for two objectives), each with the budget and seeds of
+    /// every other method, instead of once at equal weights, and is added when not among <see cref="Methods"/>.
+    /// </summary>
+    public int Sweep { get; init; }
+
     /// <summary>Default output folder.</summary>
     public const string DefaultOutputDirectory = "./pama-run";
 }

@@ -39,10 +39,11 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private const string AdapterDirectoryName = "adapter";
 
     /// <summary>The files a run writes at the top of the output folder.</summary>
-    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "pareto.png", "weights.png", "summary.json", "summary.md", "samples.txt"];
+    private static readonly string[] OutputFiles = ["metrics.csv", "rewards.png", "pareto.png", "front.png", "weights.png", "summary.json", "summary.md", "samples.txt"];
 
     private readonly List<MetricRow> _metrics = [];
     private readonly List<RunRecord> _finished = [];
+    private readonly IReadOnlyList<RunArm> _arms = RunArm.Plan(options.Methods, options.Objectives.Count, options.Sweep);
     private readonly Stopwatch _trainingClock = new();
     private int _stepsThisSession;
     private string _metricsPath = "";
@@ -112,7 +113,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             .Select((o, i) => o == "sentiment" && rewardModel is not null ? rewardModel.Objective : RewardObjective.FromText(o, rewards[i])).ToArray();
         var evaluator = new HeldOutEvaluator(tokenizer, _heldOutPrompts, options.Objectives, rewards, budget.Sampling(tokenizer.EndOfTextId), EvaluationBatchSize);
         string fingerprint = RunFingerprint.Of(options, budget);
-        progress.Log($"Methods {string.Join(", ", options.Methods.Select(MethodNames.Title))}; objectives {string.Join(", ", options.Objectives)}; " +
+        progress.Log($"Methods {string.Join(", ", _arms.Select(a => RunArm.TitleOf(a.Key)))}; objectives {string.Join(", ", options.Objectives)}; " +
                      $"seeds {string.Join(", ", options.Seeds)}; {options.Steps} steps of {options.BatchSize} prompts; {_trainingPrompts.Count} training prompts, {_heldOutPrompts.Count} held out" +
                      (promptFile is null ? "" : $" (from {promptFile.Path})") + $"; preset {options.Preset}, whitening {options.Whitening}, critic {options.Critic}.");
 
@@ -125,13 +126,13 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
 
         bool interrupted = false;
-        foreach (string method in options.Methods)
+        foreach (RunArm arm in _arms)
         {
             foreach (int seed in options.Seeds)
             {
                 if (cancellation.IsCancellationRequested) { interrupted = true; break; }
-                string runDirectory = Path.Combine(runs, $"{method}-seed{seed}");
-                RunRecord? record = TrainOne(method, seed, runDirectory, fingerprint, policyDirectory, device, tokenizer, objectives, budget, evaluator, corpus, cancellation);
+                string runDirectory = Path.Combine(runs, arm.DirectoryName(seed));
+                RunRecord? record = TrainOne(arm, seed, runDirectory, fingerprint, policyDirectory, device, tokenizer, objectives, budget, evaluator, corpus, cancellation);
                 if (record is null) { interrupted = true; break; }
                 _finished.Add(record);
                 WriteOutputs(output, corpus, before);
@@ -151,13 +152,14 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         return 0;
     }
 
-    // One (method, seed) run: resume or start, train to the requested step count, evaluate on the held-out prompts.
+    // One (method or sweep preference, seed) run: resume or start, train to the requested step count, evaluate on the held-out prompts.
     // Returns null when interrupted (after writing a checkpoint).
     private RunRecord? TrainOne(
-        string method, int seed, string runDirectory, string fingerprint, string policyDirectory, Device device, ITextTokenizer tokenizer,
+        RunArm arm, int seed, string runDirectory, string fingerprint, string policyDirectory, Device device, ITextTokenizer tokenizer,
         IRewardObjective[] objectives, TrainingBudget budget, HeldOutEvaluator evaluator, ReviewCorpus corpus, CancellationToken cancellation)
     {
-        string label = $"{MethodNames.Title(method)} seed {seed}";
+        string method = arm.Key;
+        string label = $"{RunArm.TitleOf(method)} seed {seed}";
         string recordPath = Path.Combine(runDirectory, RunRecord.FileName);
         string checkpointPath = Path.Combine(runDirectory, CheckpointFileName);
         string settingsPath = Path.Combine(runDirectory, "settings.json");
@@ -186,7 +188,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         // With --lora the reference is the policy with its adapter disabled: no second copy of the model.
         using CausalLanguageModel? reference = options.Lora is null ? LoadPolicy(policyDirectory, device) : null;
         using LoraAdapter? adapter = options.Lora is { } lora ? ApplyAdapter(policy, lora, seed) : null;
-        PamaTrainerOptions trainerOptions = budget.TrainerOptions(method, options.Granularity, seed, tokenizer.EndOfTextId)
+        PamaTrainerOptions trainerOptions = budget.TrainerOptions(arm.Method, options.Granularity, seed, tokenizer.EndOfTextId, arm.Preference)
             with { ProcessGroup = group ?? SingleProcessGroup.Instance };
         using var trainer = adapter is not null
             ? new PamaTrainer<CausalLanguageModel>(policy, adapter, tokenizer, objectives, trainerOptions)
@@ -248,11 +250,12 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
         HeldOutEvaluator.Evaluation evaluation = evaluator.Evaluate(policy, EvaluationSeed(seed));
         var record = new RunRecord(
-            method, seed, options.Steps, fingerprint,
+            arm.Method, seed, options.Steps, fingerprint,
             options.Objectives.Select((o, i) => (o, evaluation.Mean(i))).ToDictionary(p => p.o, p => p.Item2),
             evaluation.Responses.ToList(),
             Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList(),
-            stepsTaken > 0 ? stepSeconds / stepsTaken : 0);
+            stepsTaken > 0 ? stepSeconds / stepsTaken : 0,
+            arm.Preference?.ToArray());
         record.Write(recordPath);
         task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return record;
@@ -281,7 +284,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
     private TimeSpan Eta()
     {
         if (_stepsThisSession == 0) return TimeSpan.Zero;
-        int total = options.Methods.Count * options.Seeds.Count * options.Steps;
+        int total = _arms.Count * options.Seeds.Count * options.Steps;
         int done = _metrics.Count / options.Objectives.Count;
         double perStep = _trainingClock.Elapsed.TotalSeconds / _stepsThisSession;
         return TimeSpan.FromSeconds(Math.Max(0, total - done) * perStep);
@@ -307,8 +310,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         MetricsCsv.Write(_metricsPath, _metrics);
         if (_metrics.Count > 0)
         {
-            RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, options.Methods, _metrics);
-            WeightPlot.Save(Path.Combine(output, "weights.png"), options.Objectives, options.Methods, _metrics);
+            RewardPlot.Save(Path.Combine(output, "rewards.png"), options.Objectives, ArmKeys, _metrics);
+            WeightPlot.Save(Path.Combine(output, "weights.png"), options.Objectives, ArmKeys, _metrics);
         }
 
         if (_finished.Count == 0) return;
@@ -317,13 +320,16 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         var results = _finished.Select(r => new HeldOutResult(
             r.Method, r.Seed,
             options.Objectives.Select((o, i) => (o, before[r.Seed].Mean(i))).ToDictionary(p => p.o, p => p.Item2),
-            r.MeanRewards, r.SecondsPerStep)).ToList();
+            r.MeanRewards, r.SecondsPerStep, r.Preference)).ToList();
         RunSummary summary = RunSummary.From(options.Objectives, options.Seeds, options.Steps, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.json"), summary.ToJson());
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), summary.ToMarkdown());
-        ParetoPlot.Save(Path.Combine(output, "pareto.png"), options.Objectives, options.Methods, results);
+        ParetoPlot.Save(Path.Combine(output, "pareto.png"), options.Objectives, ArmKeys, results);
+        FrontPlot.Save(Path.Combine(output, "front.png"), options.Objectives, summary.Front, results);
         AtomicFile.WriteAllText(Path.Combine(output, "samples.txt"), SamplesText.Build(_heldOutPrompts, options.Objectives, before, _finished, options.Seeds[0], SamplePromptCount));
     }
+
+    private string[] ArmKeys => [.. _arms.Select(a => a.Key)];
 
     /// <summary>This rank's contiguous share of a step's prompts (all of them in one process).</summary>
     private IReadOnlyList<string> RankShare(IReadOnlyList<string> prompts)

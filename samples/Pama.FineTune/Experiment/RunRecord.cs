@@ -16,11 +16,16 @@ namespace Pama.FineTune.Experiment;
 /// <param name="Responses">Held-out responses, in prompt order.</param>
 /// <param name="Rewards">Each held-out response's rewards, in objective order.</param>
 /// <param name="SecondsPerStep">Mean wall-clock seconds of the training steps taken in the session that finished the run (0 in records written before it was kept).</param>
+/// <param name="Preference">MORLHF's preference weights of a sweep run (<c>--sweep</c>), in objective order; <c>null</c> otherwise.</param>
 public sealed record RunRecord(
-    string Method, int Seed, int Steps, string Settings, Dictionary<string, double> MeanRewards, List<string> Responses, List<double[]> Rewards, double SecondsPerStep = 0)
+    string Method, int Seed, int Steps, string Settings, Dictionary<string, double> MeanRewards, List<string> Responses, List<double[]> Rewards, double SecondsPerStep = 0,
+    double[]? Preference = null)
 {
     /// <summary>File name inside the run folder.</summary>
     public const string FileName = "heldout.json";
+
+    /// <summary>The key of the run's arm (see <see cref="RunArm.Key"/>).</summary>
+    public string ArmKey => RunArm.KeyOf(Method, Preference);
 
     /// <summary>Reads a record, or returns null when the file does not exist.</summary>
     /// <exception cref="InvalidDataException">The file exists but is not a record.</exception>

@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Methods;
 
 namespace Pama.FineTune.Experiment;
 
@@ -73,10 +74,18 @@ public sealed record TrainingBudget(
         EosTokenId = endOfTextId,
     };
 
-    /// <summary>Trainer options for one run; everything but the method, granularity and seed is the shared budget.</summary>
-    public PamaTrainerOptions TrainerOptions(string method, string granularity, int seed, int endOfTextId) => new()
+    /// <summary>Trainer options for one run; everything but the method, granularity, preference and seed is the shared budget.</summary>
+    /// <param name="method">Method key.</param>
+    /// <param name="granularity">Granularity key (read by PAMA only).</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <param name="endOfTextId">The tokenizer's end-of-text id.</param>
+    /// <param name="preference">MORLHF's preference weights for a sweep run, or <c>null</c> for the method's own weighting.</param>
+    /// <exception cref="ArgumentException">A preference for a method other than MORLHF.</exception>
+    public PamaTrainerOptions TrainerOptions(string method, string granularity, int seed, int endOfTextId, IReadOnlyList<double>? preference = null) => new()
     {
-        Method = MethodNames.ToMethod(method, granularity),
+        Method = preference is null ? MethodNames.ToMethod(method, granularity)
+            : method == RunArm.SweptMethod ? new MorlhfMethod([.. preference])
+            : throw new ArgumentException($"Only MORLHF takes a preference vector, not '{method}'.", nameof(preference)),
         LearningRate = LearningRate,
         ValueLearningRate = ValueLearningRate,
         ValueHeadInitialization = ValueHeads,

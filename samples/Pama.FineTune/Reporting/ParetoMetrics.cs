@@ -24,6 +24,23 @@ public static class ParetoMetrics
     public static bool ImprovedAll(IReadOnlyList<string> objectives, IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after) =>
         objectives.All(o => Value(after, o, "after") > Value(before, o, "before"));
 
+    /// <summary>Whether <paramref name="a"/> Pareto-dominates <paramref name="b"/> (maximisation): at least as high in every objective and higher in one.</summary>
+    /// <exception cref="ArgumentException">The points have different lengths.</exception>
+    public static bool Dominates(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Count != b.Count) throw new ArgumentException($"Points of {a.Count} and {b.Count} objectives cannot be compared.", nameof(b));
+        bool higher = false;
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (a[i] < b[i]) return false;
+            higher |= a[i] > b[i];
+        }
+
+        return higher;
+    }
+
     private static double Value(IReadOnlyDictionary<string, double> values, string objective, string which) =>
         values.TryGetValue(objective, out double value) ? value : throw new ArgumentException($"The {which} values have no entry for objective '{objective}'.");
 }

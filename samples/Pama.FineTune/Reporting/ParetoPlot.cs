@@ -6,15 +6,16 @@ namespace Pama.FineTune.Reporting;
 
 /// <summary>
 /// Draws <c>pareto.png</c>: for each pair of objectives one panel (a single panel for two objectives), every run as
-/// an arrow from its pre-alignment point to its final point in held-out mean reward, coloured by method. Up and to
-/// the right is better in both; an arrow that points down or left lost an objective.
+/// an arrow from its pre-alignment point to its final point in held-out mean reward, coloured by method (by preference in a
+/// MORLHF sweep), a dot for a run that did not move. Up and to the right is better in both; an arrow that points down or
+/// left lost an objective. The legend sits outside the data.
 /// </summary>
 public static class ParetoPlot
 {
     /// <summary>Renders the figure from <paramref name="runs"/> and saves it as a PNG.</summary>
     /// <param name="path">Output file.</param>
     /// <param name="objectives">Objectives, in order (two or more).</param>
-    /// <param name="methods">Methods, in order (their colours match <c>rewards.png</c>).</param>
+    /// <param name="methods">Arm keys (<see cref="RunArm.Key"/>: method keys, or sweep preferences), in order (their colours match <c>rewards.png</c>).</param>
     /// <param name="runs">Finished runs, before and after.</param>
     public static void Save(string path, IReadOnlyList<string> objectives, IReadOnlyList<string> methods, IReadOnlyList<HeldOutResult> runs)
     {
@@ -39,11 +40,13 @@ public static class ParetoPlot
             start.LegendText = "pretrained (per seed)";
             for (int m = 0; m < methods.Count; m++)
             {
-                HeldOutResult[] selected = runs.Where(r => r.Method == methods[m]).ToArray();
+                HeldOutResult[] selected = runs.Where(r => r.Arm == methods[m]).ToArray();
                 if (selected.Length == 0) continue;
                 Color color = palette.GetColor(m);
                 foreach (HeldOutResult run in selected)
                 {
+                    // An arrow of length zero would draw a bare arrowhead pointing nowhere.
+                    if (run.Before[x] == run.MeanRewards[x] && run.Before[y] == run.MeanRewards[y]) continue;
                     var arrow = plot.Add.Arrow(new Coordinates(run.Before[x], run.Before[y]), new Coordinates(run.MeanRewards[x], run.MeanRewards[y]));
                     arrow.ArrowLineColor = color;
                     arrow.ArrowFillColor = color.WithAlpha(0.6);
@@ -55,13 +58,13 @@ public static class ParetoPlot
                 var ends = plot.Add.ScatterPoints(selected.Select(r => r.MeanRewards[x]).ToArray(), selected.Select(r => r.MeanRewards[y]).ToArray());
                 ends.Color = color;
                 ends.MarkerSize = 7;
-                ends.LegendText = MethodNames.Title(methods[m]);
+                ends.LegendText = RunArm.TitleOf(methods[m]);
             }
 
             plot.ShowLegend(Edge.Right);
         }
 
-        using ScottPlot.Image image = figure.Render(700 * pairs.Count, 500);
+        using ScottPlot.Image image = figure.Render(900 * pairs.Count, 520);
         byte[] png = image.GetImageBytes(ImageFormat.Png);
         AtomicFile.Write(path, stream => stream.Write(png));
     }

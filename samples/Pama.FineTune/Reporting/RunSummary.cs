@@ -15,9 +15,19 @@ namespace Pama.FineTune.Reporting;
 /// <para><c>summary.json</c>: <c>{"objectives":[...], "seeds":[...], "steps":N,
 /// "methods":{"pama":{"sentiment":{"mean","std"}, ..., "hypervolume":{"mean","std"}, "improvedAll":f, "secondsPerStep":{"mean","std"}}, ...},
 /// "before":{"sentiment":{"mean","std"}, ...},
-/// "runs":[{"method","seed","before":{"sentiment":x,...},"after":{...},"seconds":s}, ...],
-/// "significance":{"test","alpha","comparisons":[{"method","baseline","metric","difference","t","df","p"}, ...]}}</c>.
+/// "runs":[{"method","seed","preference":[w,...],"before":{"sentiment":x,...},"after":{...},"seconds":s}, ...],
+/// "significance":{"test","alpha","comparisons":[{"method","baseline","metric","difference","t","df","p"}, ...]},
+/// "front":{"finalPoint":"after","reference":{"sentiment":x,...},"hypervolume":{"pama":v,...},"methods":{"pama":{"hypervolume":v,"points":n,"dominated":k},...},
+/// "preferences":[{"preference":[w,...],"hypervolume":v,"points":n}, ...]}}</c>.
 /// <c>seconds</c> is the run's mean wall-clock seconds per training step. Non-finite numbers are written as <c>null</c>.</para>
+/// <para>A run's <c>method</c> is its method key; a run of MORLHF's preference sweep (<c>--sweep</c>) also carries its
+/// <c>preference</c> (weights in objective order), and <c>methods</c> is keyed by arm (<c>morlhf@w₁/w₂</c> for a sweep
+/// preference, see <see cref="RunArm.Key"/>). A run's final point is its <c>after</c> object (<c>front.finalPoint</c> names it).
+/// <c>front.hypervolume</c> maps each method key to the exact hypervolume (<see cref="Pama.Pareto.Hypervolume"/>) of the union
+/// of the final points of all that method's runs (all seeds and all sweep preferences) over <c>front.reference</c>, the mean of
+/// <c>before</c> over all runs; <c>front.methods</c> repeats it beside the number of points and, with a sweep, how many of them
+/// a sweep run dominates (<c>null</c> for MORLHF and without a sweep); <c>front.preferences</c> gives each sweep preference's
+/// hypervolume over its own runs alone, for a comparison with as many points as the other methods have.</para>
 /// <para>The hypervolume of a run is <c>Π_i max(after_i − before_i, 0)</c> with its own pre-alignment point
 /// (the pretrained policy on the same held-out prompts and draws) as reference.</para>
 /// </remarks>
@@ -28,6 +38,7 @@ namespace Pama.FineTune.Reporting;
 /// <param name="Before">Objective name to the mean and standard deviation over seeds of the pretrained policy's held-out mean reward.</param>
 /// <param name="Runs">Every finished run, before and after.</param>
 /// <param name="Significance">PAMA against each baseline per objective and for the hypervolume (Welch's t-test); empty unless PAMA and a baseline each have two or more seeds.</param>
+/// <param name="Front">Every method's final points against the common reference point.</param>
 public sealed record RunSummary(
     IReadOnlyList<string> Objectives,
     IReadOnlyList<int> Seeds,
@@ -35,7 +46,8 @@ public sealed record RunSummary(
     IReadOnlyDictionary<string, MethodSummary> Methods,
     IReadOnlyDictionary<string, MeanStd> Before,
     IReadOnlyList<HeldOutResult> Runs,
-    IReadOnlyList<MethodComparison> Significance)
+    IReadOnlyList<MethodComparison> Significance,
+    ParetoFront Front)
 {
     /// <summary>Significance level of the verdicts in <c>summary.md</c>.</summary>
     public const double Alpha = 0.05;
@@ -56,7 +68,7 @@ public sealed record RunSummary(
     /// <summary>Column order of the paper's table.</summary>
     private static readonly (string Key, string Title)[] PaperColumns = [.. new[] { "mgda-ub", "morlhf", "pama" }.Select(k => (k, MethodNames.Title(k)))];
 
-    /// <summary>Aggregates per-seed held-out results. Methods keep the order of first appearance.</summary>
+    /// <summary>Aggregates per-seed held-out results per arm (method, or MORLHF sweep preference). Arms keep the order of first appearance.</summary>
     /// <exception cref="ArgumentException">A result lacks an objective, or an objective's name collides with a per-method key.</exception>
     public static RunSummary From(IReadOnlyList<string> objectives, IReadOnlyList<int> seeds, int steps, IEnumerable<HeldOutResult> results)
     {
@@ -71,7 +83,7 @@ public sealed record RunSummary(
         HeldOutResult[] runs = [.. results];
         var methods = new Dictionary<string, MethodSummary>();
         var hypervolumes = new Dictionary<string, double[]>();
-        foreach (IGrouping<string, HeldOutResult> method in runs.GroupBy(r => r.Method))
+        foreach (IGrouping<string, HeldOutResult> method in runs.GroupBy(r => r.Arm))
         {
             var perObjective = new Dictionary<string, MeanStd>();
             foreach (string objective in objectives) perObjective[objective] = MeanStd.Of(method.Select(r => After(r, objective)).ToArray());
@@ -96,10 +108,10 @@ public sealed record RunSummary(
 
         var significance = new List<MethodComparison>();
         const string tested = "pama";
-        HeldOutResult[] pama = runs.Where(r => r.Method == tested).ToArray();
+        HeldOutResult[] pama = runs.Where(r => r.Arm == tested).ToArray();
         foreach (string baseline in methods.Keys.Where(k => k != tested))
         {
-            HeldOutResult[] other = runs.Where(r => r.Method == baseline).ToArray();
+            HeldOutResult[] other = runs.Where(r => r.Arm == baseline).ToArray();
             if (pama.Length < 2 || other.Length < 2) continue;
             foreach (string objective in objectives)
             {
@@ -110,13 +122,13 @@ public sealed record RunSummary(
             significance.Add(new MethodComparison(tested, baseline, HypervolumeKey, WelchTest.Of(hypervolumes[tested], hypervolumes[baseline])));
         }
 
-        return new RunSummary(objectives, seeds, steps, methods, before, runs, significance);
+        return new RunSummary(objectives, seeds, steps, methods, before, runs, significance, ParetoFront.Of(objectives, runs));
     }
 
     private static double After(HeldOutResult result, string objective) =>
         result.MeanRewards.TryGetValue(objective, out double v)
             ? v
-            : throw new ArgumentException($"The held-out result of method '{result.Method}', seed {result.Seed}, has no value for objective '{objective}'.");
+            : throw new ArgumentException($"The held-out result of {RunArm.TitleOf(result.Arm)}, seed {result.Seed}, has no value for objective '{objective}'.");
 
     /// <summary>The JSON text of <c>summary.json</c> (shape in the remarks of <see cref="RunSummary"/>).</summary>
     public string ToJson()
@@ -137,14 +149,12 @@ public sealed record RunSummary(
         var runs = new JsonArray();
         foreach (HeldOutResult run in Runs)
         {
-            runs.Add(new JsonObject
-            {
-                ["method"] = run.Method,
-                ["seed"] = run.Seed,
-                ["before"] = Values(run.Before),
-                ["after"] = Values(run.MeanRewards),
-                ["seconds"] = Number(run.SecondsPerStep),
-            });
+            var entry = new JsonObject { ["method"] = run.Method, ["seed"] = run.Seed };
+            if (run.Preference is { } preference) entry["preference"] = new JsonArray([.. preference.Select(Number)]);
+            entry["before"] = Values(run.Before);
+            entry["after"] = Values(run.MeanRewards);
+            entry["seconds"] = Number(run.SecondsPerStep);
+            runs.Add(entry);
         }
 
         var comparisons = new JsonArray();
@@ -171,8 +181,45 @@ public sealed record RunSummary(
             ["before"] = before,
             ["runs"] = runs,
             ["significance"] = new JsonObject { ["test"] = TestName, ["alpha"] = Alpha, ["comparisons"] = comparisons },
+            ["front"] = FrontNode(),
         };
         return root.ToJsonString(JsonOptions);
+    }
+
+    private JsonObject FrontNode()
+    {
+        var hypervolumes = new JsonObject();
+        var methods = new JsonObject();
+        bool swept = Front.Comparisons.Count > 0;
+        foreach ((string method, double volume) in Front.Hypervolumes)
+        {
+            hypervolumes[method] = Number(volume);
+            int? dominated = swept && method != RunArm.SweptMethod
+                ? Front.Comparisons.Count(c => c.Run.Method == method && c.DominatedBy.Count > 0)
+                : null;
+            methods[method] = new JsonObject { [HypervolumeKey] = Number(volume), ["points"] = Front.PointCounts[method], ["dominated"] = dominated };
+        }
+
+        var preferences = new JsonArray();
+        foreach ((string arm, double volume) in Front.PreferenceHypervolumes)
+        {
+            HeldOutResult[] runs = [.. Runs.Where(r => r.Arm == arm)];
+            preferences.Add(new JsonObject
+            {
+                ["preference"] = new JsonArray([.. runs[0].Preference!.Select(Number)]),
+                [HypervolumeKey] = Number(volume),
+                ["points"] = runs.Length,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["finalPoint"] = "after",
+            ["reference"] = Values(Front.Reference),
+            [HypervolumeKey] = hypervolumes,
+            ["methods"] = methods,
+            ["preferences"] = preferences,
+        };
     }
 
     private JsonObject Values(IReadOnlyDictionary<string, double> values)
@@ -191,11 +238,14 @@ public sealed record RunSummary(
     /// <summary>The Markdown text of <c>summary.md</c>.</summary>
     public string ToMarkdown()
     {
-        (string Key, string Title)[] columns = PaperColumns.Where(c => Methods.ContainsKey(c.Key))
-            .Concat(Methods.Keys.Where(k => PaperColumns.All(c => c.Key != k)).Select(k => (k, k)))
+        // The paper's column order (MGDA-UB, MORLHF, PAMA), a sweep's preferences in their order, then any other method.
+        (string Key, string Title)[] columns = Methods.Keys
+            .Select((key, order) => (key, order, paper: Array.FindIndex(PaperColumns, c => c.Key == RunArm.MethodOf(key))))
+            .OrderBy(c => c.paper < 0 ? int.MaxValue : c.paper).ThenBy(c => c.order)
+            .Select(c => (c.key, RunArm.TitleOf(c.key)))
             .ToArray();
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Held-out mean reward after {Steps} steps (mean ± std over seeds {string.Join(", ", Seeds)}).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Held-out mean reward after {Steps} steps ({SeedWording()}).");
         text.AppendLine();
         text.Append("| reward |");
         foreach ((_, string title) in columns) text.Append(' ').Append(title).Append(" |");
@@ -216,14 +266,14 @@ public sealed record RunSummary(
         text.Append("| runs improving every objective |");
         foreach ((string key, _) in columns)
         {
-            int count = Runs.Count(r => r.Method == key);
+            int count = Runs.Count(r => r.Arm == key);
             int improved = (int)Math.Round(Methods[key].ImprovedAll * count);
             text.Append(CultureInfo.InvariantCulture, $" {improved}/{count} |");
         }
 
         text.AppendLine();
         text.Append("| seconds per step |");
-        foreach ((string key, _) in columns) text.Append(CultureInfo.InvariantCulture, $" {Methods[key].SecondsPerStep.Mean:F2} ± {Methods[key].SecondsPerStep.Std:F2} |");
+        foreach ((string key, _) in columns) text.Append(' ').Append(Format(Methods[key].SecondsPerStep, "F2")).Append(" |");
         text.AppendLine();
 
         if (Before.Count > 0)
@@ -232,7 +282,7 @@ public sealed record RunSummary(
             text.Append("Before alignment (the pretrained policy, same prompts and sampling):");
             foreach (string objective in Objectives)
             {
-                if (Before.TryGetValue(objective, out MeanStd? value)) text.Append(CultureInfo.InvariantCulture, $" {objective} {value.Mean:F4} ± {value.Std:F4};");
+                if (Before.TryGetValue(objective, out MeanStd? value)) text.Append(CultureInfo.InvariantCulture, $" {objective} {Format(value)};");
             }
 
             text.Length--;
@@ -243,6 +293,7 @@ public sealed record RunSummary(
         text.AppendLine("Hypervolume of a run: Π_i max(after_i − before_i, 0) over the objectives, with the run's own pre-alignment point " +
                         "(same seed, prompts and draws) as reference; zero when any objective got worse.");
         AppendRuns(text);
+        AppendFront(text);
         AppendSignificance(text);
         return text.ToString();
     }
@@ -260,7 +311,7 @@ public sealed record RunSummary(
         text.AppendLine("---:|---:|");
         foreach (HeldOutResult run in Runs)
         {
-            text.Append(CultureInfo.InvariantCulture, $"| {MethodNames.Title(run.Method)} | {run.Seed} |");
+            text.Append(CultureInfo.InvariantCulture, $"| {RunArm.TitleOf(run.Arm)} | {run.Seed} |");
             foreach (string objective in Objectives)
                 text.Append(CultureInfo.InvariantCulture, $" {run.Before[objective]:F4} → {run.MeanRewards[objective]:F4} |");
             text.AppendLine(CultureInfo.InvariantCulture, $" {ParetoMetrics.Hypervolume(Objectives, run.Before, run.MeanRewards):F4} | {run.SecondsPerStep:F2} |");
@@ -282,9 +333,47 @@ public sealed record RunSummary(
         {
             string reading = c.Test.P < Alpha ? (c.Test.Difference > 0 ? "PAMA higher" : "PAMA lower") : "no significant difference";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {MethodNames.Title(c.Baseline)} | {c.Metric} | {c.Test.Difference:F4} | {c.Test.T:F2} | {c.Test.DegreesOfFreedom:F1} | {c.Test.P:G3} | {reading} |");
+                $"| {RunArm.TitleOf(c.Baseline)} | {c.Metric} | {c.Test.Difference:F4} | {c.Test.T:F2} | {c.Test.DegreesOfFreedom:F1} | {c.Test.P:G3} | {reading} |");
         }
     }
 
-    private static string Format(MeanStd value) => string.Create(CultureInfo.InvariantCulture, $"{value.Mean:F4} ± {value.Std:F4}");
+    private void AppendFront(StringBuilder text)
+    {
+        if (Front.Hypervolumes.Count == 0) return;
+        text.AppendLine();
+        text.Append("Set hypervolume: the exact volume dominated by the union of a method's final points (every seed");
+        text.Append(Front.Comparisons.Count > 0 ? ", and for MORLHF every sweep preference)" : ")");
+        text.Append(" over one reference point shared by all methods, the mean pre-alignment reward over all runs (");
+        text.Append(string.Join(", ", Objectives.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o} {Front.Reference[o]:F4}"))));
+        text.AppendLine("). A point below the reference in any objective adds nothing.");
+        text.AppendLine();
+        text.AppendLine("| method | final points | set hypervolume |");
+        text.AppendLine("|---|---:|---:|");
+        foreach ((string method, double volume) in Front.Hypervolumes)
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {MethodNames.Title(method)} | {Front.PointCounts[method]} | {volume:F4} |");
+        foreach ((string arm, double volume) in Front.PreferenceHypervolumes)
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {RunArm.TitleOf(arm)} alone | {Runs.Count(r => r.Arm == arm)} | {volume:F4} |");
+
+        if (Front.Comparisons.Count == 0) return;
+        text.AppendLine();
+        text.AppendLine("Against the MORLHF sweep's front (a point is dominated when a sweep run of any seed is at least as high in every objective and higher in one):");
+        text.AppendLine();
+        foreach (FrontComparison c in Front.Comparisons)
+        {
+            string point = string.Join(", ", Objectives.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o} {c.Run.MeanRewards[o]:F4}")));
+            string verdict = c.DominatedBy.Count == 0
+                ? "not dominated: on or beyond the front"
+                : "dominated by " + string.Join("; ", c.DominatedBy.Select(d => $"{RunArm.TitleOf(d.Arm)} seed {d.Seed}" + (d.Seed == c.Run.Seed ? " (same seed)" : "")));
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {RunArm.TitleOf(c.Run.Arm)} seed {c.Run.Seed} ({point}): {verdict}.");
+        }
+    }
+
+    // "mean ± std over seeds 1, 2, 3", or "seed 1" when there is nothing to spread over.
+    private string SeedWording() => Seeds.Count == 1
+        ? $"seed {Seeds[0]}, one seed: no spread"
+        : $"mean ± std over seeds {string.Join(", ", Seeds)}";
+
+    private string Format(MeanStd value, string format = "F4") => Seeds.Count == 1
+        ? value.Mean.ToString(format, CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{value.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {value.Std.ToString(format, CultureInfo.InvariantCulture)}");
 }

@@ -40,7 +40,7 @@ public static class SamplesText
             foreach (RunRecord run in shown)
             {
                 string scores = string.Join(", ", objectives.Select((o, i) => string.Create(CultureInfo.InvariantCulture, $"{o} {run.Rewards[p][i]:F3}")));
-                text.AppendLine(CultureInfo.InvariantCulture, $"  after {MethodNames.Title(run.Method)} ({scores}):");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  after {RunArm.TitleOf(run.ArmKey)} ({scores}):");
                 text.AppendLine("    " + run.Responses[p].Trim());
             }
         }

@@ -90,7 +90,7 @@ public sealed class ProtocolTests
         int exitCode = new ExperimentRunner(options, new PlainRunProgress(log)).Run(CancellationToken.None);
 
         Assert.True(exitCode == 0, log.ToString());
-        foreach (string file in new[] { "summary.json", "summary.md", "rewards.png", "pareto.png", "weights.png", "samples.txt", "metrics.csv" })
+        foreach (string file in new[] { "summary.json", "summary.md", "rewards.png", "pareto.png", "front.png", "weights.png", "samples.txt", "metrics.csv" })
             Assert.True(File.Exists(Path.Combine(output, file)), $"{file} is missing");
 
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
