@@ -22,15 +22,18 @@ namespace Pama.Weightings;
 /// Exact solve (the authors call SciPy's SLSQP, TorchJD cvxpy): F(w) = min over t &gt; 0 of
 /// g_w·g₀ + (c‖g₀‖/2)(‖g_w‖²/t + t), and for fixed t the inner problem is a min-norm point, that of the hull of
 /// the shifted gradients ∇Lᵢ + (t/(c‖g₀‖)) g₀ (MGDA on a shifted Gramian). The outer function is convex in t with
-/// derivative sign(t − ‖g_w(t)‖), so t* = ‖g_w*‖ is found by bisection to machine precision. When ‖g_w*‖ is 0 up
-/// to rounding (0 is in the hull of the gradients: a Pareto-stationary point) the direction is undefined and the
+/// derivative sign(t − ‖g_w(t)‖), so t* = ‖g_w*‖ is found by bisection to machine precision. When ‖g_w*‖ ≤ 10⁻⁷ maxᵢ‖∇Lᵢ‖
+/// (0 up to rounding) (0 is in the hull of the gradients: a Pareto-stationary point) the direction is undefined and the
 /// weights are 0, as in TorchJD. Cost: about 60 MGDA solves of size n.
 /// </para>
 /// </remarks>
 public sealed class CaGradWeighting : IWeighting
 {
-    /// <summary>‖g_w*‖ at most this fraction of maxᵢ ‖∇Lᵢ‖ counts as 0 (Pareto-stationary).</summary>
-    private const double StationaryNorm = 1e-9;
+    /// <summary>
+    /// ‖g_w*‖ at most this fraction of maxᵢ ‖∇Lᵢ‖ counts as 0 (Pareto-stationary): a min-norm point computed from a
+    /// Gramian carries an error of about √ε ≈ 10⁻⁸ in norm, so below this its direction is rounding noise.
+    /// </summary>
+    private const double StationaryNorm = 1e-7;
 
     /// <summary>Creates CAGrad with radius factor <paramref name="c"/>.</summary>
     /// <param name="c">The paper's c ≥ 0, finite.</param>
@@ -73,10 +76,13 @@ public sealed class CaGradWeighting : IWeighting
             return 0.0;
         }
 
-        var h = gramian / scale;
-        var b = Vector<double>.Build.Dense(n, i => h.Row(i).Sum() / n);
-        double meanNormSquared = Math.Max(b.Sum() / n, 0.0);
-        double k = C * Math.Sqrt(meanNormSquared);
+        // Work on coordinates: rows rᵢ of R = V Λ^(1/2) (G/scale = V Λ Vᵀ) reproduce G/scale, and g₀ = mean of
+        // the rows is formed as a vector, so a tiny g₀ (nearly cancelling gradients) keeps its relative accuracy,
+        // which products of Gramian entries would lose.
+        Matrix<double> rows = Coordinates(gramian / scale);
+        Vector<double> mean = rows.ColumnSums() / n;
+        Vector<double> b = rows * mean;
+        double k = C * mean.L2Norm();
         if (k == 0.0)
         {
             weights.Fill(1.0 / n / divisor);
@@ -85,11 +91,11 @@ public sealed class CaGradWeighting : IWeighting
 
         double[] w = new double[n];
         double low = 0.0;
-        double high = 1.0; // ≥ ‖g_w‖ for every w in the simplex, since maxᵢ Hᵢᵢ = 1
+        double high = 1.0; // ≥ ‖g_w‖ for every w in the simplex, since maxᵢ Gᵢᵢ/scale = 1
         for (int iteration = 0; iteration < 200 && high - low > 4.0 * double.Epsilon + (1e-16 * high); iteration++)
         {
             double t = 0.5 * (low + high);
-            if (t - InnerNorm(h, b, meanNormSquared, t / k, w) >= 0.0)
+            if (t - InnerNorm(rows, mean, t / k, w) >= 0.0)
             {
                 high = t;
             }
@@ -99,7 +105,7 @@ public sealed class CaGradWeighting : IWeighting
             }
         }
 
-        double norm = InnerNorm(h, b, meanNormSquared, high / k, w);
+        double norm = InnerNorm(rows, mean, high / k, w);
         double value = (b.DotProduct(Vector<double>.Build.Dense(w)) + (k * norm)) * scale;
         if (norm <= StationaryNorm)
         {
@@ -115,15 +121,34 @@ public sealed class CaGradWeighting : IWeighting
         return value;
     }
 
-    /// <summary>
-    /// w(τ) = argmin over the simplex of ‖g_w + τ g₀‖² (MGDA on Hᵢⱼ + τ(bᵢ + bⱼ) + τ²‖g₀‖², b = Hu), written
-    /// into <paramref name="w"/>; returns ‖g_w(τ)‖.
-    /// </summary>
-    private static double InnerNorm(Matrix<double> h, Vector<double> b, double meanNormSquared, double tau, double[] w)
+    /// <summary>R = V Λ^(1/2) for H = V Λ Vᵀ (negative rounding eigenvalues clipped to 0), so RRᵀ = H.</summary>
+    private static Matrix<double> Coordinates(Matrix<double> h)
     {
+        var evd = h.Evd(Symmetricity.Symmetric);
         int n = h.RowCount;
-        var shifted = Matrix<double>.Build.Dense(n, n, (i, j) => h[i, j] + (tau * (b[i] + b[j])) + (tau * tau * meanNormSquared));
-        MgdaWeighting.Solve(shifted, w);
-        return Math.Sqrt(Math.Max(Quadratic.Form(h, w), 0.0));
+        return Matrix<double>.Build.Dense(n, n, (i, k) => evd.EigenVectors[i, k] * Math.Sqrt(Math.Max(evd.EigenValues[k].Real, 0.0)));
+    }
+
+    /// <summary>
+    /// w(τ) = argmin over the simplex of ‖g_w + τ g₀‖² (MGDA on the Gramian of the shifted rows rᵢ + τ g₀), written
+    /// into <paramref name="w"/>; returns ‖g_w(τ)‖ = ‖Rᵀw‖.
+    /// </summary>
+    private static double InnerNorm(Matrix<double> rows, Vector<double> mean, double tau, double[] w)
+    {
+        int n = rows.RowCount;
+        var shifted = Matrix<double>.Build.Dense(n, n, (i, k) => rows[i, k] + (tau * mean[k]));
+        var gramian = Matrix<double>.Build.Dense(n, n);
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i; j < n; j++)
+            {
+                double dot = shifted.Row(i).DotProduct(shifted.Row(j));
+                gramian[i, j] = dot;
+                gramian[j, i] = dot;
+            }
+        }
+
+        MgdaWeighting.Solve(gramian, w);
+        return rows.TransposeThisAndMultiply(Vector<double>.Build.Dense(w)).L2Norm();
     }
 }

@@ -10,7 +10,7 @@ namespace Pama.Weightings;
 /// <para>
 /// Exact solve: damped Newton on f (Hessian G + diag(1/α²), positive definite); f is self-concordant, so the
 /// step 1/(1 + λ) with Newton decrement λ keeps α &gt; 0 and converges globally, then quadratically (Nesterov and
-/// Nemirovski 1994). It stops when λ² ≤ 10⁻²⁴. The authors instead run up to 20 convex-concave iterations of
+/// Nemirovski 1994). It stops when λ² ≤ 10⁻²⁴, or at the rounding floor (λ ≤ 10⁻⁸ no longer halving). The authors instead run up to 20 convex-concave iterations of
 /// cvxpy/ECOS on G/‖G‖_F and clip ‖d‖ to max_norm = 1; their α is the exact one times √‖G‖_F once converged.
 /// We solve the paper's equations on G itself; <see cref="MaxNorm"/> reproduces the clipping when set.
 /// </para>
@@ -82,6 +82,7 @@ public sealed class NashMtlWeighting : IWeighting
         double[] hessian = new double[n * n];
         double[] step = new double[n];
         bool converged = false;
+        double previous = double.PositiveInfinity;
         for (int iteration = 0; iteration < MaxSteps && !converged; iteration++)
         {
             for (int i = 0; i < n; i++)
@@ -116,7 +117,10 @@ public sealed class NashMtlWeighting : IWeighting
                 alpha[i] += length * step[i];
             }
 
-            converged = decrement * decrement <= 1e-24;
+            // Quadratic convergence ends at the rounding floor of Gα − 1/α, which grows with the size of α near a
+            // stationary point: stop there too (a small decrement that no longer halves).
+            converged = decrement * decrement <= 1e-24 || (decrement <= 1e-8 && decrement > 0.5 * previous);
+            previous = decrement;
         }
 
         if (!converged)
