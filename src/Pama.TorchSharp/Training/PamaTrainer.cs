@@ -58,6 +58,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private int _consecutiveStationaryUpdates;
     private bool _stallWarned;
     private readonly LoraAdapter? _adapter;
+    private bool _ranksVerified;
 
     /// <summary>Creates a trainer. The policy is trained in place; the reference is frozen.</summary>
     /// <param name="policy">Model to fine-tune (its trainable parameters are those with <c>requires_grad</c>).</param>
@@ -296,6 +297,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private StepMetrics Update(RolloutBatch rollout, Tensor rewards, Stopwatch clock)
     {
         ArgumentNullException.ThrowIfNull(rollout);
+        VerifyRanksAgree();
         Tensor checkedRewards = CheckRewards(rollout, rewards);
         _policy.eval();
         double beta = _kl.Coefficient;
@@ -422,6 +424,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     {
         IProcessGroup group = Options.ProcessGroup;
         if (group.Size == 1) return null;
+        VerifyRanksAgree();
         long[] rows = group.Gather((long)promptCount * Options.SamplesPerPrompt);
         return new BatchSlice(rows.Take(group.Rank).Sum(), rows.Sum());
     }
@@ -489,6 +492,30 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _kl.Coefficient = header.KlCoefficient;
         // Heads saved after a step have been calibrated and trained; a checkpoint of step 0 has not.
         _valueHeadsCalibrated = header.StepCount > 0;
+        _ranksVerified = false;
+    }
+
+    /// <summary>
+    /// Before the first collective of a data-parallel run (and again after <see cref="Load"/>), checks that every rank holds
+    /// the same state: step counter, method, objectives, KL coefficient and a checksum of the trained parameters, value heads
+    /// and generator. Ranks that disagree would otherwise call different collectives and fail far from the cause.
+    /// </summary>
+    private void VerifyRanksAgree()
+    {
+        if (_ranksVerified || Options.ProcessGroup.Size == 1) return;
+        using Tensor generatorState = _generator.get_state();
+        nn.Module trained = _adapter?.ParameterModule() ?? _policy;
+        string objectives = string.Join(", ", ObjectiveNames);
+        RankAgreement.Verify(Options.ProcessGroup,
+        [
+            new("step counter", StepCount, $"step {StepCount}"),
+            new("method", RankAgreement.Hash(Options.Method.Name), $"method '{Options.Method.Name}'"),
+            new("objectives", RankAgreement.Hash(objectives), $"objectives ({objectives})"),
+            new("KL coefficient", _kl.Coefficient, $"KL coefficient {_kl.Coefficient}"),
+            new("checksum of the parameters and generator state", RankAgreement.Checksum([.. trained.parameters(), .. ValueHeads.parameters(), generatorState]),
+                "parameters as they are after construction or Load"),
+        ]);
+        _ranksVerified = true;
     }
 
     /// <inheritdoc />
