@@ -160,6 +160,56 @@ public sealed class DamagedTextFileTests
         }
     }
 
+    /// <summary>Each tokenizer file kind AutoTokenizer reads: fixture, file, and whether tokenizer.json is removed first.</summary>
+    public static TheoryData<string, string, bool> TokenizerFiles => new()
+    {
+        { "llama3-style-bpe", "tokenizer.json", false },
+        { "qwen2-style-bpe", "tokenizer.json", false },
+        { "llama3-style-bpe", "tokenizer_config.json", false },
+        { "qwen2-style-bpe", "vocab.json", true },
+        { "qwen2-style-bpe", "merges.txt", true },
+        { "wordpiece-bert-uncased", "vocab.txt", false },
+        { "sentencepiece-llama2-style", "tokenizer.model", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(TokenizerFiles))]
+    public void TruncatedOrFlippedTokenizerFilesAreRefusedNamingTheFileOrReadWhole(string fixture, string file, bool withoutTokenizerJson)
+    {
+        using TestDirectory dir = CopyOf(Data("tokenizers", fixture));
+        if (withoutTokenizerJson) File.Delete(dir.File("tokenizer.json"));
+        string path = dir.File(file);
+        byte[] good = File.ReadAllBytes(path);
+        var damaged = new List<(string What, byte[] Bytes)>();
+        for (int i = 0; i < 40; i++)
+        {
+            int cut = (int)((long)good.Length * i / 40);
+            damaged.Add(($"cut at {cut}", good[..cut]));
+        }
+        byte[] masks = [0x01, 0x20, 0x80, 0xFF];
+        for (int i = 0; i < 160; i++)
+        {
+            int at = (int)((long)good.Length * i / 160) + i % 7;
+            if (at >= good.Length) continue;
+            byte[] copy = (byte[])good.Clone();
+            copy[at] ^= masks[i % masks.Length];
+            damaged.Add(($"byte {at} ^ {masks[i % masks.Length]:x2}", copy));
+        }
+        foreach ((string what, byte[] bytes) in damaged)
+        {
+            File.WriteAllBytes(path, bytes);
+            Exception? error = Record.Exception(() =>
+            {
+                // A tokenizer that loads must also work: nothing is left to fail later.
+                PretrainedTokenizer tokenizer = AutoTokenizer.FromPretrained(dir.Path);
+                _ = tokenizer.Decode(tokenizer.Encode("Hello world, the 3 quick foxes!"));
+            });
+            if (error is null) continue;
+            Assert.True(error is InvalidDataException, $"{file}, {what}: {error.GetType().Name}: {error.Message}");
+            Assert.Contains(dir.Path, error.Message);
+        }
+    }
+
     private static void Read(string reader, string directory, string path)
     {
         switch (reader)

@@ -86,6 +86,7 @@ public static class AutoTokenizer
             {
                 if (token is not JsonObject t || Str(t, "content", path) is not { } content || t["id"] is not JsonValue idValue || !idValue.TryGetValue(out int id))
                     throw new InvalidDataException($"{path}: every entry of 'added_tokens' needs 'id' and 'content'.");
+                if (id is < 0 or int.MaxValue) throw new InvalidDataException($"{path}: added token '{content}' has id {id}, outside [0, {int.MaxValue}).");
                 added[content] = id;
                 if (Bool(t, "special", path) == true) special.Add(id);
             }
@@ -431,8 +432,9 @@ public static class AutoTokenizer
         var vocabulary = new Dictionary<string, int>(map.Count, StringComparer.Ordinal);
         foreach ((string token, JsonNode? id) in map)
         {
-            if (id is not JsonValue v || !v.TryGetValue(out int value) || value < 0)
-                throw new InvalidDataException($"{path}: {key}['{token}'] must be a non-negative id.");
+            // Below int.MaxValue so that the vocabulary size, the largest id + 1, is an int too.
+            if (id is not JsonValue v || !v.TryGetValue(out int value) || value is < 0 or int.MaxValue)
+                throw new InvalidDataException($"{path}: {key}['{token}'] must be an id in [0, {int.MaxValue}).");
             vocabulary[token] = value;
         }
         return vocabulary;
