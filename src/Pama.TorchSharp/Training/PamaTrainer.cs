@@ -173,7 +173,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <see cref="Score"/>, then <see cref="Step(RolloutBatch, Tensor)"/>.
     /// </summary>
     /// <exception cref="ArgumentException">No prompts, a prompt encodes to no tokens, or prompt plus response exceed the context length.</exception>
-    /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count; no parameter changed.</exception>
+    /// <exception cref="InvalidRewardException">An objective threw (the original is the inner exception), or returned a non-finite reward or the wrong count; no parameter changed.</exception>
+    /// <exception cref="InvalidOperationException">In a data-parallel run, the ranks hold different states before their first collective (one resumed, another did not); the message names what differs.</exception>
     /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
     public StepMetrics Step(IReadOnlyList<string> prompts)
     {
@@ -203,6 +204,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <param name="rewards">Reward of every objective for every response, <c>[B, n]</c>, finite (any floating type and device).</param>
     /// <exception cref="ArgumentException">The rewards' shape does not match the rollout and the objectives, or the rollout has fewer responses than minibatches.</exception>
     /// <exception cref="InvalidRewardException">A reward is not finite (the message names the objective and the sample); no parameter changed.</exception>
+    /// <exception cref="InvalidOperationException">In a data-parallel run, the ranks hold different states before their first collective (one resumed, another did not); the message names what differs.</exception>
     /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
     public StepMetrics Step(RolloutBatch rollout, Tensor rewards)
     {
@@ -285,7 +287,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Scores every response of <paramref name="rollout"/> with every objective and validates the result.
     /// </summary>
     /// <returns>Rewards <c>[B, n]</c> in the policy's floating type, on its device.</returns>
-    /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count.</exception>
+    /// <exception cref="InvalidRewardException">An objective threw (the original is the inner exception), or returned a non-finite reward or the wrong count.</exception>
     public Tensor Score(RolloutBatch rollout)
     {
         ArgumentNullException.ThrowIfNull(rollout);
@@ -481,6 +483,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// the saving trainer would have taken. The whole file is verified (checksum, sizes, tensor names, types and shapes)
     /// before any state changes: if loading fails, this trainer is exactly as it was.
     /// </summary>
+    /// <remarks>In a data-parallel run call it on every rank with rank 0's file (the only one <see cref="Save"/> writes). Before
+    /// its next collective the trainer checks that all ranks hold the same state, and throws naming what differs if not.</remarks>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a trainer checkpoint, is truncated or damaged, or belongs to
     /// another configuration; the message names the file.</exception>
