@@ -1,5 +1,6 @@
 using Pama.FineTune.Corpus;
 using Pama.FineTune.Experiment;
+using Pama.FineTune.Reporting;
 using Pama.FineTune.Text;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Tests.Models;
@@ -9,7 +10,8 @@ namespace Pama.TorchSharp.Tests.Sample;
 
 /// <summary>
 /// The sample's own JSON readers (JSON Lines prompts, run records, the compact vocabulary) refuse an escaped lone UTF-16
-/// surrogate (<c>"\ud800"</c>, valid JSON but no .NET string) with an <see cref="InvalidDataException"/> naming the file.
+/// surrogate (<c>"\ud800"</c>, valid JSON but no .NET string), and <c>metrics.csv</c> a number too large for its field, with an
+/// <see cref="InvalidDataException"/> naming the file.
 /// </summary>
 public sealed class DamagedSampleFileTests
 {
@@ -52,5 +54,20 @@ public sealed class DamagedSampleFileTests
 
         var error = Assert.Throws<InvalidDataException>(() => CompactVocabularyTokenizer.Load(gpt2, path));
         Assert.Contains(path, error.Message);
+    }
+
+    [Theory]
+    [InlineData("99999999999,pama,1,length,0.5,0.5,0.1,0.2")]
+    [InlineData("1,pama,-99999999999,length,0.5,0.5,0.1,0.2")]
+    [InlineData("1,pama,1,length,1e999x,0.5,0.1,0.2")]
+    public void AMetricsLineWithAnUnreadableNumberIsRefusedNamingTheFileAndLine(string line)
+    {
+        using var dir = new TestDirectory();
+        string path = dir.File("metrics.csv");
+        File.WriteAllLines(path, [MetricsCsv.Header, "1,pama,1,length,0.5,0.5,0.1,0.2", line]);
+
+        var error = Assert.Throws<InvalidDataException>(() => MetricsCsv.Read(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("line 3", error.Message);
     }
 }
