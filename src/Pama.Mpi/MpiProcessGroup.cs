@@ -11,7 +11,10 @@ namespace Pama.Mpi;
 /// <para>Launch: <c>mpirun -np 2 dotnet app.dll</c>. Without <c>mpirun</c> the program runs as a group of one.</para>
 /// <para>A worker that dies (killed, crashed, out of memory) makes MPICH's launcher terminate every other rank
 /// within about a second ("BAD TERMINATION"), so a job never hangs in a collective; resume it from the last
-/// checkpoint, which rank 0 writes.</para>
+/// checkpoint, which rank 0 writes, by loading that file on every rank.</para>
+/// <para>A rank that fails with an exception must end the job too: an exception nobody catches calls <see cref="Abort"/>
+/// (<c>MPI_Abort</c>) by itself; where the program catches it, call <see cref="Abort"/> there. Returning, or disposing the
+/// group, would leave the other ranks waiting for this one.</para>
 /// </remarks>
 public sealed class MpiProcessGroup : IProcessGroup, IDisposable
 {
