@@ -77,7 +77,8 @@ public sealed record PamaTrainerOptions
     /// <summary>Whitening of the advantages once per step (default <see cref="Training.AdvantageWhitening.None"/>; TRL whitens per objective).</summary>
     public AdvantageWhitening AdvantageWhitening { get; init; } = AdvantageWhitening.None;
 
-    /// <summary>Whether the value losses train the heads only (default) or also the policy's trunk, as TRL's value head does.</summary>
+    /// <summary>Whether the value losses train the heads only (default) or also the policy's trunk, as TRL's value head does
+    /// (which needs a critic: <see cref="AdvantageEstimator.Gae"/>).</summary>
     public CriticTraining Critic { get; init; } = CriticTraining.HeadsOnly;
 
     /// <summary>Passes over each rollout batch (default 4).</summary>
@@ -168,6 +169,9 @@ public sealed record PamaTrainerOptions
         Require(!double.IsNaN(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be positive (or +∞ for no clipping), got {MaxGradNorm}");
         Require(Enum.IsDefined(AdvantageWhitening), nameof(AdvantageWhitening), $"unknown whitening {AdvantageWhitening}");
         Require(Enum.IsDefined(Critic), nameof(Critic), $"unknown critic training {Critic}");
+        Require(Critic != CriticTraining.ThroughTrunk || AdvantageEstimator != AdvantageEstimator.GroupRelative, nameof(Critic),
+            $"{CriticTraining.ThroughTrunk} trains the trunk with the value losses, but {AdvantageEstimator.GroupRelative} advantages use no critic and have none " +
+            $"(use {CriticTraining.HeadsOnly}, or {AdvantageEstimator.Gae} advantages)");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"must be at least 1, got {PpoEpochs}");
         Require(ProcessGroup is not null, nameof(ProcessGroup), "must not be null (use SingleProcessGroup.Instance)");
         Require(MiniBatches >= 1, nameof(MiniBatches), $"must be at least 1, got {MiniBatches}");
