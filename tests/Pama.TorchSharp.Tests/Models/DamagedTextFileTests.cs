@@ -160,6 +160,20 @@ public sealed class DamagedTextFileTests
         }
     }
 
+    [Fact]
+    public void InvalidUtf8InMergesTxtIsRefusedNamingTheFile()
+    {
+        using TestDirectory dir = CopyOf(Data("tokenizers", "qwen2-style-bpe"));
+        File.Delete(dir.File("tokenizer.json"));
+        string path = dir.File("merges.txt");
+        byte[] good = File.ReadAllBytes(path);
+        int at = Array.IndexOf(good, (byte)'\n') + 1;   // the first byte of the first merge
+        File.WriteAllBytes(path, [.. good[..at], 0xFF, .. good[(at + 1)..]]);
+
+        var error = Assert.Throws<InvalidDataException>(() => AutoTokenizer.FromPretrained(dir.Path));
+        Assert.Contains(path, error.Message);
+    }
+
     /// <summary>Each tokenizer file kind AutoTokenizer reads: fixture, file, and whether tokenizer.json is removed first.</summary>
     public static TheoryData<string, string, bool> TokenizerFiles => new()
     {

@@ -102,8 +102,10 @@ public static class AutoTokenizer
     {
         Dictionary<string, int> vocabulary = Vocabulary(ReadJson(vocabPath), vocabPath, "the top level");
         var merges = new List<string>();
-        foreach (string line in File.ReadLines(mergesPath))
+        // Read whole and strictly (size limit, valid UTF-8) like every other tokenizer file; a byte-order mark is allowed.
+        foreach (string rawLine in ReadText(mergesPath).TrimStart('\uFEFF').Split('\n'))
         {
+            string line = rawLine.TrimEnd('\r');
             if (line.StartsWith("#version", StringComparison.Ordinal) || line.Length == 0) continue;
             if (line.Split(' ').Length != 2) throw new InvalidDataException($"{mergesPath}: line '{line}' is not a merge of two tokens.");
             merges.Add(line);
