@@ -31,6 +31,24 @@ public sealed class FailingRankTests
     }
 
     [Fact]
+    public void AnExceptionInsideACollectiveEndsTheJob()
+    {
+        string work = Directory.CreateTempSubdirectory("pama-dp-mismatch-").FullName;
+        try
+        {
+            // Rank 1 sums 1000 numbers while rank 0 sums the few of the trainer's first collective: MPI fails inside the sum.
+            var run = WorkerRuns.Run(2, $"--out \"{work}\" --only pama-batch --steps 2 --mismatch-rank 1", TimeSpan.FromMinutes(3));
+            Assert.NotEqual(0, run.ExitCode);
+            Assert.True(run.Elapsed < Quick, $"the job took {run.Elapsed} to end");
+            Assert.False(File.Exists(Path.Combine(work, "pama-batch.rank0.json")), "rank 0 finished although the ranks' sums did not match");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void RanksThatDisagreeOnTheCheckpointFailWithAMessage()
     {
         string work = Directory.CreateTempSubdirectory("pama-dp-disagree-").FullName;

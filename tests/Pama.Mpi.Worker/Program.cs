@@ -19,6 +19,7 @@ using static TorchSharp.torch;
 //   --kill-rank R --kill-at-step K   that rank kills itself just before step K (tests a dying worker)
 //   --throw-rank R --throw-at-step K that rank throws just before step K (tests an exception on one rank)
 //   --resume-rank R      with --resume, only that rank loads the checkpoint (tests ranks that disagree)
+//   --mismatch-rank R    that rank makes a sum of another length first (tests an exception inside a collective)
 //   --only NAME          run one scenario
 using MpiProcessGroup group = MpiProcessGroup.Initialize(ref args);
 var options = Arguments.Parse(args);
@@ -52,6 +53,7 @@ foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
 
     var (prompts, responses, rewards) = FixedBatch.Share(group.Rank, group.Size);
     var steps = new List<object>();
+    if (options.MismatchRank == group.Rank) group.AllReduceSum(new double[1000]);
     while (trainer.StepCount < options.Steps)
     {
         if (options.KillRank == group.Rank && options.KillAtStep == trainer.StepCount + 1)
@@ -139,7 +141,7 @@ internal static class FixedBatch
 }
 
 internal sealed record Arguments(string Out, int Steps, string? Checkpoint, bool Resume, int? KillRank, int? KillAtStep, string? Only,
-    int? ThrowRank = null, int? ThrowAtStep = null, int? ResumeRank = null)
+    int? ThrowRank = null, int? ThrowAtStep = null, int? ResumeRank = null, int? MismatchRank = null)
 {
     public static Arguments Parse(string[] args)
     {
@@ -152,7 +154,7 @@ internal sealed record Arguments(string Out, int Steps, string? Checkpoint, bool
         return new Arguments(
             Value("--out", "mpi-out"), Number("--steps") ?? 2, Array.IndexOf(args, "--checkpoint") >= 0 ? Value("--checkpoint", "") : null,
             args.Contains("--resume"), Number("--kill-rank"), Number("--kill-at-step"), Array.IndexOf(args, "--only") >= 0 ? Value("--only", "") : null,
-            Number("--throw-rank"), Number("--throw-at-step"), Number("--resume-rank"));
+            Number("--throw-rank"), Number("--throw-at-step"), Number("--resume-rank"), Number("--mismatch-rank"));
     }
 }
 
