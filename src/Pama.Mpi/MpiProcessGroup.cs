@@ -11,7 +11,10 @@ namespace Pama.Mpi;
 /// <para>Launch: <c>mpirun -np 2 dotnet app.dll</c>. Without <c>mpirun</c> the program runs as a group of one.</para>
 /// <para>A worker that dies (killed, crashed, out of memory) makes MPICH's launcher terminate every other rank
 /// within about a second ("BAD TERMINATION"), so a job never hangs in a collective; resume it from the last
-/// checkpoint, which rank 0 writes.</para>
+/// checkpoint, which rank 0 writes, by loading that file on every rank.</para>
+/// <para>A rank that fails with an exception must end the job too: an exception nobody catches calls <see cref="Abort"/>
+/// (<c>MPI_Abort</c>) by itself; where the program catches it, call <see cref="Abort"/> there. Returning, or disposing the
+/// group, would leave the other ranks waiting for this one.</para>
 /// </remarks>
 public sealed class MpiProcessGroup : IProcessGroup, IDisposable
 {
@@ -35,7 +38,30 @@ public sealed class MpiProcessGroup : IProcessGroup, IDisposable
     {
         MpiLibrary.EnsureResolver();
         var environment = new MPI.Environment(ref args);
-        return new MpiProcessGroup(environment, MPI.Communicator.world);
+        var group = new MpiProcessGroup(environment, MPI.Communicator.world);
+        // An exception nobody catches ends this process; the other ranks would then wait for it in their next collective
+        // (or in MPI_Finalize). MPI_Abort ends every rank of the job at once instead.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (group.Size == 1 || group._disposed) return;
+            Console.Error.WriteLine($"rank {group.Rank}: unhandled exception, aborting every rank of the job: {e.ExceptionObject}");
+            group.Abort(1);
+        };
+        return group;
+    }
+
+    /// <summary>
+    /// Ends every rank of the job now (<c>MPI_Abort</c> on the world communicator), with <paramref name="exitCode"/> as the
+    /// job's exit status. Call it where a rank fails and cannot go on: returning or disposing instead would leave the other
+    /// ranks waiting for this one in their next collective (a hang). It does not return.
+    /// </summary>
+    /// <param name="exitCode">The exit status the launcher reports.</param>
+    public void Abort(int exitCode)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
+        Environment.Exit(exitCode);   // not reached: MPI_Abort ends the process
     }
 
     /// <inheritdoc />

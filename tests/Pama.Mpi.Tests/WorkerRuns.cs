@@ -41,7 +41,7 @@ internal static class WorkerRuns
     }
 
     /// <summary>The launcher; its absence is a setup error with the fix in the message.</summary>
-    private static string Mpirun()
+    internal static string Mpirun()
     {
         foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {

@@ -17,6 +17,9 @@ using static TorchSharp.torch;
 //   --steps K            steps per scenario (default 2)
 //   --checkpoint FILE    save after every step (rank 0 writes); --resume loads it first
 //   --kill-rank R --kill-at-step K   that rank kills itself just before step K (tests a dying worker)
+//   --throw-rank R --throw-at-step K that rank throws just before step K (tests an exception on one rank)
+//   --resume-rank R      with --resume, only that rank loads the checkpoint (tests ranks that disagree)
+//   --mismatch-rank R    that rank makes a sum of another length first (tests an exception inside a collective)
 //   --only NAME          run one scenario
 using MpiProcessGroup group = MpiProcessGroup.Initialize(ref args);
 var options = Arguments.Parse(args);
@@ -46,14 +49,17 @@ foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
         RewardObjective.FromTokenIds("length", (_, r) => Math.Clamp(r.Count / 4.0, 0.5, 1.5)),
     ];
     using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, TinyPolicy.Tokenizer, objectives, trainerOptions);
-    if (options.Resume && options.Checkpoint is not null) trainer.Load(options.Checkpoint);
+    if (options.Resume && options.Checkpoint is not null && (options.ResumeRank ?? group.Rank) == group.Rank) trainer.Load(options.Checkpoint);
 
     var (prompts, responses, rewards) = FixedBatch.Share(group.Rank, group.Size);
     var steps = new List<object>();
+    if (options.MismatchRank == group.Rank) group.AllReduceSum(new double[1000]);
     while (trainer.StepCount < options.Steps)
     {
         if (options.KillRank == group.Rank && options.KillAtStep == trainer.StepCount + 1)
             System.Diagnostics.Process.GetCurrentProcess().Kill();
+        if (options.ThrowRank == group.Rank && options.ThrowAtStep == trainer.StepCount + 1)
+            throw new InvalidOperationException($"rank {group.Rank} fails on purpose before step {trainer.StepCount + 1}");
         using var scope = NewDisposeScope();
         StepMetrics m = sampled
             ? trainer.Step(FixedBatch.PromptTexts(group.Rank, group.Size))
@@ -134,7 +140,8 @@ internal static class FixedBatch
     }
 }
 
-internal sealed record Arguments(string Out, int Steps, string? Checkpoint, bool Resume, int? KillRank, int? KillAtStep, string? Only)
+internal sealed record Arguments(string Out, int Steps, string? Checkpoint, bool Resume, int? KillRank, int? KillAtStep, string? Only,
+    int? ThrowRank = null, int? ThrowAtStep = null, int? ResumeRank = null, int? MismatchRank = null)
 {
     public static Arguments Parse(string[] args)
     {
@@ -146,7 +153,8 @@ internal sealed record Arguments(string Out, int Steps, string? Checkpoint, bool
         int? Number(string name) => Array.IndexOf(args, name) >= 0 ? int.Parse(Value(name, "0"), CultureInfo.InvariantCulture) : null;
         return new Arguments(
             Value("--out", "mpi-out"), Number("--steps") ?? 2, Array.IndexOf(args, "--checkpoint") >= 0 ? Value("--checkpoint", "") : null,
-            args.Contains("--resume"), Number("--kill-rank"), Number("--kill-at-step"), Array.IndexOf(args, "--only") >= 0 ? Value("--only", "") : null);
+            args.Contains("--resume"), Number("--kill-rank"), Number("--kill-at-step"), Array.IndexOf(args, "--only") >= 0 ? Value("--only", "") : null,
+            Number("--throw-rank"), Number("--throw-at-step"), Number("--resume-rank"), Number("--mismatch-rank"));
     }
 }
 

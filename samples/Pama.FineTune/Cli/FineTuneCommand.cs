@@ -130,7 +130,8 @@ public sealed class FineTuneCommand
 
     private readonly Option<bool> _resume = new("--resume")
     {
-        Description = "Continue from the checkpoints in --out instead of starting over.",
+        Description = "Continue from the checkpoints in --out instead of starting over. A run without a checkpoint there yet starts from step 0 "
+            + "(with a message saying so). Under --data-parallel every rank continues from rank 0's checkpoints.",
     };
 
     private readonly Option<bool> _dataParallel = new("--data-parallel")

@@ -112,5 +112,10 @@ public sealed class PromptFile
         {
             throw new InvalidDataException($"--prompts: {path}, line {line}: not valid JSON ({e.Message}).", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // Valid JSON escaping a lone UTF-16 surrogate ("\ud800"), which no .NET string can hold.
+            throw new InvalidDataException($"--prompts: {path}, line {line}: a string is not valid Unicode ({e.Message}).", e);
+        }
     }
 }

@@ -19,9 +19,15 @@ namespace Pama.FineTune.Experiment;
 /// <summary>
 /// The whole experiment: data, reward models and policy, then every (method, seed) run with the
 /// library's <see cref="PamaTrainer{TModel}"/> under one shared budget, the held-out evaluation,
-/// and the outputs. Checkpoints after every tenth step, at the end of each run and on Ctrl+C;
-/// <c>--resume</c> picks up from them.
+/// and the outputs. Checkpoints after every tenth step, at the end of each run and on Ctrl+C or SIGTERM;
+/// <c>--resume</c> picks up from them (a run without a checkpoint starts from step 0, and says so).
 /// </summary>
+/// <remarks>
+/// In a data-parallel run rank 0 writes the checkpoints, run records and pretrained policy in <c>--out</c>, and every rank
+/// reads them from there (the folder must be visible to every rank: one machine, or a shared file system); ranks above 0
+/// write their own outputs to <c>--out/rank&lt;R&gt;</c>. Whatever decides which collectives come next (resume or start,
+/// stop after this step) is decided by rank 0, or by all ranks together, so the ranks never part ways.
+/// </remarks>
 /// <param name="options">The validated command line.</param>
 /// <param name="progress">Where progress goes.</param>
 /// <param name="group">The ranks of a data-parallel run (<c>--data-parallel</c> under mpirun), or <c>null</c> for one process.</param>
@@ -29,6 +35,9 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 {
     /// <summary>Exit code after Ctrl+C (128 + SIGINT), outputs so far written.</summary>
     public const int InterruptedExitCode = 130;
+
+    /// <summary>Exit code after SIGTERM (128 + 15), outputs so far written.</summary>
+    public const int TerminatedExitCode = 143;
 
     private const int CheckpointEvery = 10;
     private const int SamplePromptCount = 4;
@@ -58,15 +67,21 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         Device device = ResolveDevice(options.Device);
         // A bad prompt file is reported before anything in --out is deleted and before minutes of corpus, classifier and pretraining work.
         PromptFile? promptFile = options.PromptsFile is null ? null : PromptFile.Read(options.PromptsFile);
-        string output = Path.GetFullPath(options.OutputDirectory);
+        // Rank 0's folder holds the checkpoints every rank resumes from; each rank writes its outputs to its own.
+        string shared = Path.GetFullPath(options.OutputDirectory);
+        string output = IsRankZero ? shared : Path.Combine(shared, $"rank{group!.Rank}");
         Directory.CreateDirectory(output);
-        string runs = Path.Combine(output, "runs");
+        string runs = Path.Combine(shared, "runs");
         _metricsPath = Path.Combine(output, "metrics.csv");
         if (!options.Resume)
         {
             // Starting over: nothing of an earlier run may be mistaken for this one's (the pretrained cache stays).
-            if (Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
+            if (IsRankZero && Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
             foreach (string file in OutputFiles) File.Delete(Path.Combine(output, file));
+        }
+        else if (IsRankZero && !Directory.Exists(runs))
+        {
+            progress.Log($"--resume: {shared} holds no checkpoint (no earlier run there, or it stopped before its first checkpoint); every run starts from step 0.");
         }
 
         if (options.Resume && File.Exists(_metricsPath)) _metrics.AddRange(MetricsCsv.Read(_metricsPath));
@@ -89,7 +104,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         TrainingBudget budget;
         try
         {
-            (policyDirectory, tokenizer, budget) = PolicySource(output, corpus, cancellation);
+            (policyDirectory, tokenizer, budget) = PolicySource(shared, corpus, cancellation);
         }
         catch (OperationCanceledException e)
         {
@@ -130,7 +145,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         {
             foreach (int seed in options.Seeds)
             {
-                if (cancellation.IsCancellationRequested) { interrupted = true; break; }
+                if (AnyRankStopping(cancellation)) { interrupted = true; break; }
                 string runDirectory = Path.Combine(runs, arm.DirectoryName(seed));
                 RunRecord? record = TrainOne(arm, seed, runDirectory, fingerprint, policyDirectory, device, tokenizer, objectives, budget, evaluator, corpus, cancellation);
                 if (record is null) { interrupted = true; break; }
@@ -163,27 +178,40 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         string recordPath = Path.Combine(runDirectory, RunRecord.FileName);
         string checkpointPath = Path.Combine(runDirectory, CheckpointFileName);
         string settingsPath = Path.Combine(runDirectory, "settings.json");
-        if (options.Resume && Directory.Exists(runDirectory))
+        // Rank 0 decides how this run starts (every rank must then make the same collectives): finished, resumed, or from step 0.
+        RunStart start = RunStart.Fresh;
+        if (IsRankZero)
         {
-            if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != fingerprint)
+            if (options.Resume && Directory.Exists(runDirectory))
             {
-                throw new InvalidOperationException(
-                    $"--resume: {runDirectory} was trained with other settings (objectives, granularity, batch size or model). Start without --resume or choose another --out.");
+                if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != fingerprint)
+                {
+                    throw new InvalidOperationException(
+                        $"--resume: {runDirectory} was trained with other settings (objectives, granularity, batch size or model). Start without --resume or choose another --out.");
+                }
+
+                start = RunRecord.TryRead(recordPath) is { } done && done.Steps == options.Steps && done.Settings == fingerprint ? RunStart.Finished
+                    : File.Exists(checkpointPath) ? RunStart.Resume
+                    : RunStart.Fresh;
+            }
+            else if (Directory.Exists(runDirectory))
+            {
+                Directory.Delete(runDirectory, recursive: true);
             }
 
-            if (RunRecord.TryRead(recordPath) is { } done && done.Steps == options.Steps && done.Settings == fingerprint)
-            {
-                progress.Log($"{label}: already finished, reusing its results.");
-                return done;
-            }
-        }
-        else if (Directory.Exists(runDirectory))
-        {
-            Directory.Delete(runDirectory, recursive: true);
+            Directory.CreateDirectory(runDirectory);
+            AtomicFile.WriteAllText(settingsPath, fingerprint);
         }
 
-        Directory.CreateDirectory(runDirectory);
-        File.WriteAllText(settingsPath, fingerprint);
+        start = (RunStart)FromRankZero((int)start);
+        if (start == RunStart.Finished)
+        {
+            progress.Log($"{label}: already finished, reusing its results.");
+            return RunRecord.TryRead(recordPath) ?? throw new InvalidOperationException($"--resume: rank 0 found {recordPath}, but this rank cannot read it.");
+        }
+
+        if (options.Resume && start == RunStart.Fresh)
+            progress.Log($"--resume: {label} has no checkpoint in {runDirectory}; it starts from step 0.");
         using CausalLanguageModel policy = LoadPolicy(policyDirectory, device);
         // With --lora the reference is the policy with its adapter disabled: no second copy of the model.
         using CausalLanguageModel? reference = options.Lora is null ? LoadPolicy(policyDirectory, device) : null;
@@ -193,8 +221,9 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         using var trainer = adapter is not null
             ? new PamaTrainer<CausalLanguageModel>(policy, adapter, tokenizer, objectives, trainerOptions)
             : new PamaTrainer<CausalLanguageModel>(policy, reference!, tokenizer, objectives, trainerOptions);
-        if (options.Resume && File.Exists(checkpointPath))
+        if (start == RunStart.Resume)
         {
+            // Every rank loads rank 0's file; the trainer checks before its first collective that all ranks agree.
             trainer.Load(checkpointPath);
             if (trainer.StepCount > options.Steps)
             {
@@ -213,7 +242,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         int stepsTaken = 0;
         while (trainer.StepCount < options.Steps)
         {
-            if (cancellation.IsCancellationRequested)
+            if (AnyRankStopping(cancellation))
             {
                 trainer.Save(checkpointPath);
                 task.Complete($"interrupted at step {trainer.StepCount}; checkpoint saved");
@@ -242,7 +271,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         }
 
         trainer.Save(checkpointPath);
-        if (adapter is not null)
+        if (adapter is not null && IsRankZero)
         {
             string adapterDirectory = Path.Combine(runDirectory, AdapterDirectoryName);
             adapter.Save(adapterDirectory);
@@ -256,7 +285,7 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             Enumerable.Range(0, evaluation.Responses.Count).Select(p => Enumerable.Range(0, objectives.Length).Select(i => evaluation.Rewards[p, i]).ToArray()).ToList(),
             stepsTaken > 0 ? stepSeconds / stepsTaken : 0,
             arm.Preference?.ToArray());
-        record.Write(recordPath);
+        if (IsRankZero) record.Write(recordPath);
         task.Complete("held out: " + string.Join(", ", record.MeanRewards.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return record;
     }
@@ -290,6 +319,24 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         return TimeSpan.FromSeconds(Math.Max(0, total - done) * perStep);
     }
 
+    private bool IsRankZero => group is null || group.Rank == 0;
+
+    /// <summary>How a (method, seed) run starts, as rank 0 finds it.</summary>
+    private enum RunStart { Fresh = 0, Resume = 1, Finished = 2 }
+
+    /// <summary>Rank 0's <paramref name="value"/> on every rank (one sum; every rank must call it); the value itself in one process.</summary>
+    private int FromRankZero(int value) =>
+        group is null || group.Size == 1 ? value : (int)group.Sum(group.Rank == 0 ? value : 0)[0];
+
+    /// <summary>
+    /// Whether any rank was asked to stop (Ctrl+C or SIGTERM reach the ranks at different moments): one sum per step, so that
+    /// every rank stops after the same step. Every rank must call it at the same points.
+    /// </summary>
+    private bool AnyRankStopping(CancellationToken cancellation) =>
+        group is null || group.Size == 1
+            ? cancellation.IsCancellationRequested
+            : group.Sum(cancellation.IsCancellationRequested ? 1 : 0)[0] > 0;
+
     private (string Directory, ITextTokenizer Tokenizer, TrainingBudget Budget) PolicySource(string output, ReviewCorpus corpus, CancellationToken cancellation)
     {
         if (options.ModelDirectory is { } directory)
@@ -298,7 +345,24 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             return (directory, AutoTokenizer.FromPretrained(directory), TrainingBudget.Pretrained);
         }
 
-        (string cache, CompactVocabularyTokenizer tokenizer) = EmbeddedPolicy.Ensure(Path.Combine(output, "pretrained"), corpus, progress, cancellation);
+        // Rank 0 pretrains (or finds the cache); the other ranks wait for it, then read its cache.
+        string cacheDirectory = Path.Combine(output, "pretrained");
+        (string Directory, CompactVocabularyTokenizer Tokenizer)? ready = null;
+        OperationCanceledException? stopped = null;
+        if (IsRankZero)
+        {
+            try
+            {
+                ready = EmbeddedPolicy.Ensure(cacheDirectory, corpus, progress, cancellation);
+            }
+            catch (OperationCanceledException e)
+            {
+                stopped = e;
+            }
+        }
+
+        if (FromRankZero(ready is null ? 0 : 1) == 0) throw stopped ?? new OperationCanceledException("Stopped while rank 0 pretrained the policy.");
+        (string cache, CompactVocabularyTokenizer tokenizer) = ready ?? EmbeddedPolicy.Ensure(cacheDirectory, corpus, progress, CancellationToken.None);
         return (cache, tokenizer, TrainingBudget.Tiny);
     }
 

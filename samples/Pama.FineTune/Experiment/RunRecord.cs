@@ -37,7 +37,7 @@ public sealed record RunRecord(
             return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path))
                 ?? throw new InvalidDataException($"{path}: empty run record.");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
         {
             throw new InvalidDataException($"{path}: not a run record ({e.Message}).", e);
         }

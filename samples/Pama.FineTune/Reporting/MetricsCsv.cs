@@ -47,7 +47,7 @@ public static class MetricsCsv
                     int.Parse(f[0], CultureInfo.InvariantCulture), f[1], int.Parse(f[2], CultureInfo.InvariantCulture), f[3],
                     Parse(f[4]), Parse(f[5]), Parse(f[6]), Parse(f[7])));
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or OverflowException)
             {
                 throw new InvalidDataException($"{path}, line {i + 1}: {e.Message}", e);
             }

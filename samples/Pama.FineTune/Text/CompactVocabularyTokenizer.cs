@@ -76,7 +76,7 @@ public sealed class CompactVocabularyTokenizer : ITextTokenizer
         {
             saved = JsonSerializer.Deserialize<SavedMapping>(File.ReadAllText(path));
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
         {
             throw new InvalidDataException($"{path}: not a compact vocabulary file ({e.Message}).", e);
         }

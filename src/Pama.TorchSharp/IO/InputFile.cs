@@ -49,12 +49,57 @@ internal static class InputFile
             JsonObject root = JsonNode.Parse(text) as JsonObject
                               ?? throw new InvalidDataException($"{path}: the top level must be a JSON object.");
             _ = root.Count; // JsonObject builds its dictionary lazily; duplicate keys surface here.
+            CheckStrings(path, root);
             return root;
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
             // JsonException: malformed JSON; ArgumentException (DecoderFallbackException): not UTF-8; duplicate keys.
             throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    private static string Where(JsonNode? node)
+    {
+        try
+        {
+            return node?.GetPath() ?? "$";
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            return "a place whose path cannot be shown";
+        }
+    }
+
+    /// <summary>
+    /// Reads every string and key of <paramref name="node"/> once. JSON may escape a lone UTF-16 surrogate (<c>"\ud800"</c>), which
+    /// is valid JSON text but no string .NET can return: JsonNode would throw <see cref="InvalidOperationException"/> at the first
+    /// read of that value, wherever that is. Nested objects build their dictionaries here too, so a repeated key anywhere surfaces now.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A string or key is not valid Unicode, or an object repeats a key; the message names the
+    /// file and where in it.</exception>
+    private static void CheckStrings(string path, JsonNode? node)
+    {
+        try
+        {
+            switch (node)
+            {
+                case JsonObject map:
+                    foreach (KeyValuePair<string, JsonNode?> property in map) CheckStrings(path, property.Value);
+                    break;
+                case JsonArray list:
+                    foreach (JsonNode? item in list) CheckStrings(path, item);
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    _ = value.GetValue<string>();
+                    break;
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // InvalidOperationException: a lone surrogate; ArgumentException: a key repeated in a nested object.
+            throw new InvalidDataException($"{path}: {(e is ArgumentException ? "an object repeats a key" : "a string or key is not valid Unicode (an escaped lone surrogate such as \\ud800?)")} " +
+                                           $"at {Where(node)} ({e.Message}).", e);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -181,7 +182,13 @@ public sealed class SafeTensorsFile : IDisposable
         JsonDocument document;
         try
         {
+            // Strict UTF-8 first: JsonDocument checks the bytes inside strings only when a string is read.
+            _ = StrictUtf8.GetCharCount(header);
             document = JsonDocument.Parse(header);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"{path}: the header is not valid UTF-8 ({e.Message}).", e);
         }
         catch (JsonException e)
         {
@@ -190,24 +197,40 @@ public sealed class SafeTensorsFile : IDisposable
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: the header must be a JSON object.");
-            var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == MetadataKey)
-                {
-                    ReadMetadata(path, property.Value, metadata);
-                    continue;
-                }
-                SafeTensorEntry entry = ReadEntry(path, property.Name, property.Value, dataLength);
-                if (!entries.TryAdd(entry.Name, entry))
-                    throw new InvalidDataException($"{path}: tensor '{entry.Name}' appears twice in the header.");
+                return ReadEntries(path, document, dataStart, dataLength);
             }
-            CheckLayout(path, entries.Values, dataLength);
-            return (entries, metadata, dataStart);
+            catch (InvalidOperationException e)
+            {
+                // A name or string escaping a lone UTF-16 surrogate ("\ud800") is valid JSON but no .NET string.
+                throw new InvalidDataException($"{path}: a string in the header is not valid Unicode ({e.Message}).", e);
+            }
         }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static (Dictionary<string, SafeTensorEntry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadEntries(
+        string path, JsonDocument document, long dataStart, long dataLength)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{path}: the header must be a JSON object.");
+        var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            if (property.Name == MetadataKey)
+            {
+                ReadMetadata(path, property.Value, metadata);
+                continue;
+            }
+            SafeTensorEntry entry = ReadEntry(path, property.Name, property.Value, dataLength);
+            if (!entries.TryAdd(entry.Name, entry))
+                throw new InvalidDataException($"{path}: tensor '{entry.Name}' appears twice in the header.");
+        }
+        CheckLayout(path, entries.Values, dataLength);
+        return (entries, metadata, dataStart);
     }
 
     private static void ReadMetadata(string path, JsonElement element, Dictionary<string, string> metadata)

@@ -58,6 +58,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private int _consecutiveStationaryUpdates;
     private bool _stallWarned;
     private readonly LoraAdapter? _adapter;
+    private bool _ranksVerified;
 
     /// <summary>Creates a trainer. The policy is trained in place; the reference is frozen.</summary>
     /// <param name="policy">Model to fine-tune (its trainable parameters are those with <c>requires_grad</c>).</param>
@@ -172,7 +173,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <see cref="Score"/>, then <see cref="Step(RolloutBatch, Tensor)"/>.
     /// </summary>
     /// <exception cref="ArgumentException">No prompts, a prompt encodes to no tokens, or prompt plus response exceed the context length.</exception>
-    /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count; no parameter changed.</exception>
+    /// <exception cref="InvalidRewardException">An objective threw (the original is the inner exception), or returned a non-finite reward or the wrong count; no parameter changed.</exception>
+    /// <exception cref="InvalidOperationException">In a data-parallel run, the ranks hold different states before their first collective (one resumed, another did not); the message names what differs.</exception>
     /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
     public StepMetrics Step(IReadOnlyList<string> prompts)
     {
@@ -202,6 +204,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <param name="rewards">Reward of every objective for every response, <c>[B, n]</c>, finite (any floating type and device).</param>
     /// <exception cref="ArgumentException">The rewards' shape does not match the rollout and the objectives, or the rollout has fewer responses than minibatches.</exception>
     /// <exception cref="InvalidRewardException">A reward is not finite (the message names the objective and the sample); no parameter changed.</exception>
+    /// <exception cref="InvalidOperationException">In a data-parallel run, the ranks hold different states before their first collective (one resumed, another did not); the message names what differs.</exception>
     /// <exception cref="NonFiniteTrainingException">A loss or gradient was not finite; that update was refused.</exception>
     public StepMetrics Step(RolloutBatch rollout, Tensor rewards)
     {
@@ -284,7 +287,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// Scores every response of <paramref name="rollout"/> with every objective and validates the result.
     /// </summary>
     /// <returns>Rewards <c>[B, n]</c> in the policy's floating type, on its device.</returns>
-    /// <exception cref="InvalidRewardException">An objective returned a non-finite reward or the wrong count.</exception>
+    /// <exception cref="InvalidRewardException">An objective threw (the original is the inner exception), or returned a non-finite reward or the wrong count.</exception>
     public Tensor Score(RolloutBatch rollout)
     {
         ArgumentNullException.ThrowIfNull(rollout);
@@ -296,6 +299,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private StepMetrics Update(RolloutBatch rollout, Tensor rewards, Stopwatch clock)
     {
         ArgumentNullException.ThrowIfNull(rollout);
+        VerifyRanksAgree();
         Tensor checkedRewards = CheckRewards(rollout, rewards);
         _policy.eval();
         double beta = _kl.Coefficient;
@@ -422,6 +426,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     {
         IProcessGroup group = Options.ProcessGroup;
         if (group.Size == 1) return null;
+        VerifyRanksAgree();
         long[] rows = group.Gather((long)promptCount * Options.SamplesPerPrompt);
         return new BatchSlice(rows.Take(group.Rank).Sum(), rows.Sum());
     }
@@ -478,6 +483,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// the saving trainer would have taken. The whole file is verified (checksum, sizes, tensor names, types and shapes)
     /// before any state changes: if loading fails, this trainer is exactly as it was.
     /// </summary>
+    /// <remarks>In a data-parallel run call it on every rank with rank 0's file (the only one <see cref="Save"/> writes). Before
+    /// its next collective the trainer checks that all ranks hold the same state, and throws naming what differs if not.</remarks>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a trainer checkpoint, is truncated or damaged, or belongs to
     /// another configuration; the message names the file.</exception>
@@ -489,6 +496,30 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         _kl.Coefficient = header.KlCoefficient;
         // Heads saved after a step have been calibrated and trained; a checkpoint of step 0 has not.
         _valueHeadsCalibrated = header.StepCount > 0;
+        _ranksVerified = false;
+    }
+
+    /// <summary>
+    /// Before the first collective of a data-parallel run (and again after <see cref="Load"/>), checks that every rank holds
+    /// the same state: step counter, method, objectives, KL coefficient and a checksum of the trained parameters, value heads
+    /// and generator. Ranks that disagree would otherwise call different collectives and fail far from the cause.
+    /// </summary>
+    private void VerifyRanksAgree()
+    {
+        if (_ranksVerified || Options.ProcessGroup.Size == 1) return;
+        using Tensor generatorState = _generator.get_state();
+        nn.Module trained = _adapter?.ParameterModule() ?? _policy;
+        string objectives = string.Join(", ", ObjectiveNames);
+        RankAgreement.Verify(Options.ProcessGroup,
+        [
+            new("step counter", StepCount, $"step {StepCount}"),
+            new("method", RankAgreement.Hash(Options.Method.Name), $"method '{Options.Method.Name}'"),
+            new("objectives", RankAgreement.Hash(objectives), $"objectives ({objectives})"),
+            new("KL coefficient", _kl.Coefficient, $"KL coefficient {_kl.Coefficient}"),
+            new("checksum of the parameters and generator state", RankAgreement.Checksum([.. trained.parameters(), .. ValueHeads.parameters(), generatorState]),
+                "parameters as they are after construction or Load"),
+        ]);
+        _ranksVerified = true;
     }
 
     /// <inheritdoc />

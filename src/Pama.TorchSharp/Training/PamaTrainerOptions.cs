@@ -29,7 +29,8 @@ public sealed record PamaTrainerOptions
     /// <summary>Initial KL coefficient β of the per-token penalty <c>−β (log π_θ − log π_ref)</c> (paper: 0.2).</summary>
     public double KlCoefficient { get; init; } = 0.2;
 
-    /// <summary>Adaptive KL controller (Ziegler et al., 2019), or <c>null</c> (default) for a fixed β.</summary>
+    /// <summary>Adaptive KL controller (Ziegler et al., 2019), or <c>null</c> (default) for a fixed β. It scales β, so it needs a
+    /// positive <see cref="KlCoefficient"/> to start from.</summary>
     public AdaptiveKlOptions? AdaptiveKl { get; init; }
 
     /// <summary>Discount γ of GAE (default 1).</summary>
@@ -76,7 +77,8 @@ public sealed record PamaTrainerOptions
     /// <summary>Whitening of the advantages once per step (default <see cref="Training.AdvantageWhitening.None"/>; TRL whitens per objective).</summary>
     public AdvantageWhitening AdvantageWhitening { get; init; } = AdvantageWhitening.None;
 
-    /// <summary>Whether the value losses train the heads only (default) or also the policy's trunk, as TRL's value head does.</summary>
+    /// <summary>Whether the value losses train the heads only (default) or also the policy's trunk, as TRL's value head does
+    /// (which needs a critic: <see cref="AdvantageEstimator.Gae"/>).</summary>
     public CriticTraining Critic { get; init; } = CriticTraining.HeadsOnly;
 
     /// <summary>Passes over each rollout batch (default 4).</summary>
@@ -154,6 +156,10 @@ public sealed record PamaTrainerOptions
         {
             Require(double.IsFinite(kl.TargetKl) && kl.TargetKl > 0, nameof(AdaptiveKl), $"TargetKl must be finite and positive, got {kl.TargetKl}");
             Require(double.IsFinite(kl.Horizon) && kl.Horizon > 0, nameof(AdaptiveKl), $"Horizon must be finite and positive, got {kl.Horizon}");
+            // The controller multiplies β by a factor near 1 each step, so a β of 0 would stay 0 and the target would never be tracked.
+            Require(KlCoefficient > 0, nameof(KlCoefficient),
+                $"must be positive with {nameof(AdaptiveKl)}, got {KlCoefficient}: the adaptive controller multiplies it, so it would stay 0 forever " +
+                $"(for no KL penalty set {nameof(AdaptiveKl)} = null)");
         }
         Require(double.IsFinite(Gamma) && Gamma >= 0 && Gamma <= 1, nameof(Gamma), $"must lie in [0, 1], got {Gamma}");
         Require(double.IsFinite(Lambda) && Lambda >= 0 && Lambda <= 1, nameof(Lambda), $"must lie in [0, 1], got {Lambda}");
@@ -163,6 +169,9 @@ public sealed record PamaTrainerOptions
         Require(!double.IsNaN(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be positive (or +∞ for no clipping), got {MaxGradNorm}");
         Require(Enum.IsDefined(AdvantageWhitening), nameof(AdvantageWhitening), $"unknown whitening {AdvantageWhitening}");
         Require(Enum.IsDefined(Critic), nameof(Critic), $"unknown critic training {Critic}");
+        Require(Critic != CriticTraining.ThroughTrunk || AdvantageEstimator != AdvantageEstimator.GroupRelative, nameof(Critic),
+            $"{CriticTraining.ThroughTrunk} trains the trunk with the value losses, but {AdvantageEstimator.GroupRelative} advantages use no critic and have none " +
+            $"(use {CriticTraining.HeadsOnly}, or {AdvantageEstimator.Gae} advantages)");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"must be at least 1, got {PpoEpochs}");
         Require(ProcessGroup is not null, nameof(ProcessGroup), "must not be null (use SingleProcessGroup.Instance)");
         Require(MiniBatches >= 1, nameof(MiniBatches), $"must be at least 1, got {MiniBatches}");

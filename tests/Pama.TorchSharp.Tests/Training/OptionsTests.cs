@@ -37,6 +37,8 @@ public sealed class OptionsTests
         { new PamaTrainerOptions { ClipEpsilon = double.NaN }, nameof(PamaTrainerOptions.ClipEpsilon) },
         { new PamaTrainerOptions { KlCoefficient = -0.1 }, nameof(PamaTrainerOptions.KlCoefficient) },
         { new PamaTrainerOptions { AdaptiveKl = new AdaptiveKlOptions(TargetKl: 0) }, nameof(PamaTrainerOptions.AdaptiveKl) },
+        { new PamaTrainerOptions { AdaptiveKl = new AdaptiveKlOptions(), KlCoefficient = 0 }, nameof(PamaTrainerOptions.KlCoefficient) },
+        { new PamaTrainerOptions { AdvantageEstimator = AdvantageEstimator.GroupRelative, SamplesPerPrompt = 2, Critic = CriticTraining.ThroughTrunk }, nameof(PamaTrainerOptions.Critic) },
         { new PamaTrainerOptions { Gamma = 1.5 }, nameof(PamaTrainerOptions.Gamma) },
         { new PamaTrainerOptions { Lambda = -0.5 }, nameof(PamaTrainerOptions.Lambda) },
         { new PamaTrainerOptions { LearningRate = 0 }, nameof(PamaTrainerOptions.LearningRate) },

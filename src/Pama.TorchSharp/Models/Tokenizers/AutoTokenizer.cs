@@ -86,12 +86,13 @@ public static class AutoTokenizer
             {
                 if (token is not JsonObject t || Str(t, "content", path) is not { } content || t["id"] is not JsonValue idValue || !idValue.TryGetValue(out int id))
                     throw new InvalidDataException($"{path}: every entry of 'added_tokens' needs 'id' and 'content'.");
+                if (id is < 0 or int.MaxValue) throw new InvalidDataException($"{path}: added token '{content}' has id {id}, outside [0, {int.MaxValue}).");
                 added[content] = id;
                 if (Bool(t, "special", path) == true) special.Add(id);
             }
         }
-        var encoder = new ByteLevelBpeEncoder(vocabulary, merges, pattern, added,
-            new UnicodeNormalizer(form, lowercase, addPrefixSpace), Bool(model, "ignore_merges", path) ?? false);
+        ByteLevelBpeEncoder encoder = Encoder(path, () => new ByteLevelBpeEncoder(vocabulary, merges, pattern, added,
+            new UnicodeNormalizer(form, lowercase, addPrefixSpace), Bool(model, "ignore_merges", path) ?? false));
         int? TokenToId(string token) => added.TryGetValue(token, out int a) ? a : vocabulary.TryGetValue(token, out int v) ? v : null;
         (List<int> prefix, List<int> suffix) = PostProcessor(root["post_processor"], path, TokenToId);
         return ByteLevel(encoder, vocabulary, added, special, TokenToId, prefix, suffix, config, path);
@@ -101,8 +102,10 @@ public static class AutoTokenizer
     {
         Dictionary<string, int> vocabulary = Vocabulary(ReadJson(vocabPath), vocabPath, "the top level");
         var merges = new List<string>();
-        foreach (string line in File.ReadLines(mergesPath))
+        // Read whole and strictly (size limit, valid UTF-8) like every other tokenizer file; a byte-order mark is allowed.
+        foreach (string rawLine in ReadText(mergesPath).TrimStart('\uFEFF').Split('\n'))
         {
+            string line = rawLine.TrimEnd('\r');
             if (line.StartsWith("#version", StringComparison.Ordinal) || line.Length == 0) continue;
             if (line.Split(' ').Length != 2) throw new InvalidDataException($"{mergesPath}: line '{line}' is not a merge of two tokens.");
             merges.Add(line);
@@ -130,14 +133,31 @@ public static class AutoTokenizer
             added[Gpt2Tokenizer.EndOfTextToken] = endOfText;
             special.Add(endOfText);
         }
-        var encoder = new ByteLevelBpeEncoder(vocabulary, merges, qwen2 ? ByteLevelBpeEncoder.Qwen2Pattern : ByteLevelBpeEncoder.Gpt2Pattern, added,
-            new UnicodeNormalizer(qwen2 ? NormalizationForm.FormC : null, lowercase: false, config.Flag("add_prefix_space", false)), ignoreMerges: false);
+        ByteLevelBpeEncoder encoder = Encoder($"{vocabPath} and {mergesPath}", () => new ByteLevelBpeEncoder(vocabulary, merges,
+            qwen2 ? ByteLevelBpeEncoder.Qwen2Pattern : ByteLevelBpeEncoder.Gpt2Pattern, added,
+            new UnicodeNormalizer(qwen2 ? NormalizationForm.FormC : null, lowercase: false, config.Flag("add_prefix_space", false)), ignoreMerges: false));
         int? TokenToId(string token) => added.TryGetValue(token, out int a) ? a : vocabulary.TryGetValue(token, out int v) ? v : null;
         var prefix = new List<int>();
         var suffix = new List<int>();
         if (config.Flag("add_bos_token", false)) prefix.Add(RequiredId(config, "bos_token", TokenToId));
         if (config.Flag("add_eos_token", false)) suffix.Add(RequiredId(config, "eos_token", TokenToId));
         return ByteLevel(encoder, vocabulary, added, special, TokenToId, prefix, suffix, config, vocabPath);
+    }
+
+    /// <summary>
+    /// Builds the encoder, turning Microsoft.ML.Tokenizers' own errors about malformed files ("Invalid merger file format", a merge
+    /// of tokens not in the vocabulary, two tokens with one id, a split pattern that is no regex) into errors naming the files.
+    /// </summary>
+    private static ByteLevelBpeEncoder Encoder(string files, Func<ByteLevelBpeEncoder> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"{files}: not a byte-level BPE tokenizer Microsoft.ML.Tokenizers can build ({e.Message}).", e);
+        }
     }
 
     private static PretrainedTokenizer ByteLevel(ByteLevelBpeEncoder encoder, Dictionary<string, int> vocabulary, Dictionary<string, int> added,
@@ -242,8 +262,9 @@ public static class AutoTokenizer
                     {
                         if (piece is JsonObject p && p["Sequence"] is not null) { seenSequence = true; continue; }
                         string id = (piece as JsonObject)?["SpecialToken"] is JsonObject st ? Str(st, "id", path) ?? "" : "";
-                        IEnumerable<int> ids = o["special_tokens"]?[id]?["ids"] is JsonArray list
-                            ? list.Select(x => x!.GetValue<int>())
+                        IEnumerable<int> ids = o["special_tokens"] is JsonObject specials && specials[id] is JsonObject special && special["ids"] is JsonArray list
+                            ? [.. list.Select(x => x is JsonValue v && v.TryGetValue(out int i) ? i
+                                : throw new InvalidDataException($"{path}: post_processor.special_tokens['{id}'].ids must be a list of ids."))]
                             : [tokenToId(id) ?? throw new InvalidDataException($"{path}: post_processor names special token '{id}', which is not in the vocabulary.")];
                         (seenSequence ? suffix : prefix).AddRange(ids);
                     }
@@ -267,7 +288,7 @@ public static class AutoTokenizer
     private static bool IsByteLevel(JsonObject root)
     {
         static bool Has(JsonNode? node, string listKey) => node is JsonObject o &&
-            (o["type"]?.GetValue<string>() == "ByteLevel" || (o[listKey] is JsonArray list && list.Any(n => Has(n, listKey))));
+            ((o["type"] is JsonValue type && type.TryGetValue(out string? name) && name == "ByteLevel") || (o[listKey] is JsonArray list && list.Any(n => Has(n, listKey))));
         return Has(root["pre_tokenizer"], "pretokenizers") || Has(root["decoder"], "decoders");
     }
 
@@ -281,7 +302,8 @@ public static class AutoTokenizer
             merges.Add(merge switch
             {
                 JsonValue v when v.TryGetValue(out string? s) && s.Split(' ').Length == 2 => s,
-                JsonArray { Count: 2 } pair when pair[0] is JsonValue a && pair[1] is JsonValue b => $"{a.GetValue<string>()} {b.GetValue<string>()}",
+                JsonArray { Count: 2 } pair when pair[0] is JsonValue a && a.TryGetValue(out string? left) && pair[1] is JsonValue b && b.TryGetValue(out string? right)
+                    => $"{left} {right}",
                 _ => throw new InvalidDataException($"{path}: model.merges entry {merge?.ToJsonString()} is not a pair of tokens."),
             });
         }
@@ -304,6 +326,7 @@ public static class AutoTokenizer
             throw new InvalidDataException($"{path}: not a SentencePiece model Microsoft.ML.Tokenizers can read ({e.Message}).", e);
         }
         IReadOnlyDictionary<string, int> vocabulary = model.Vocabulary;
+        if (vocabulary.Count == 0) throw new InvalidDataException($"{path}: the SentencePiece model has no pieces.");
         int? TokenToId(string token) => vocabulary.TryGetValue(token, out int id) ? id : null;
         int bos = OptionalId(config, "bos_token", TokenToId) ?? model.BeginningOfSentenceId;
         int eos = OptionalId(config, "eos_token", TokenToId) ?? model.EndOfSentenceId;
@@ -386,7 +409,10 @@ public static class AutoTokenizer
     private static string VocabularyText(string path, JsonObject model)
     {
         Dictionary<string, int> vocabulary = Vocabulary(model["vocab"], path, "model.vocab");
-        var tokens = new string[vocabulary.Values.Max() + 1];
+        // Checked before allocating: ids 0 … Count − 1, each once, is the only layout vocab.txt can express.
+        if (vocabulary.Count == 0 || vocabulary.Values.Max() != vocabulary.Count - 1 || vocabulary.Values.Distinct().Count() != vocabulary.Count)
+            throw new InvalidDataException($"{path}: model.vocab ids are not contiguous (0 to the vocabulary size − 1, each once).");
+        var tokens = new string[vocabulary.Count];
         foreach ((string token, int id) in vocabulary) tokens[id] = token;
         if (tokens.Any(t => t is null)) throw new InvalidDataException($"{path}: model.vocab ids are not contiguous.");
         return string.Join("\n", tokens);
@@ -408,8 +434,9 @@ public static class AutoTokenizer
         var vocabulary = new Dictionary<string, int>(map.Count, StringComparer.Ordinal);
         foreach ((string token, JsonNode? id) in map)
         {
-            if (id is not JsonValue v || !v.TryGetValue(out int value) || value < 0)
-                throw new InvalidDataException($"{path}: {key}['{token}'] must be a non-negative id.");
+            // Below int.MaxValue so that the vocabulary size, the largest id + 1, is an int too.
+            if (id is not JsonValue v || !v.TryGetValue(out int value) || value is < 0 or int.MaxValue)
+                throw new InvalidDataException($"{path}: {key}['{token}'] must be an id in [0, {int.MaxValue}).");
             vocabulary[token] = value;
         }
         return vocabulary;

@@ -79,7 +79,7 @@ internal sealed class TokenizerConfigFile
         if (_config["added_tokens_decoder"] is not JsonObject decoder) return result;
         foreach ((string key, JsonNode? node) in decoder)
         {
-            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id == int.MaxValue)
                 throw new InvalidDataException($"{Path}: added_tokens_decoder key '{key}' is not a token id.");
             string content = TokenContent(node, $"added_tokens_decoder['{key}']")
                              ?? throw new InvalidDataException($"{Path}: added_tokens_decoder['{key}'] has no content.");

@@ -30,7 +30,17 @@ public static class RewardObjective
         public IReadOnlyList<double> Score(RewardBatch batch)
         {
             var rewards = new double[batch.Count];
-            for (int b = 0; b < rewards.Length; b++) rewards[b] = score(batch, b);
+            for (int b = 0; b < rewards.Length; b++)
+            {
+                try
+                {
+                    rewards[b] = score(batch, b);
+                }
+                catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+                {
+                    throw new SampleScoringException(b, e);
+                }
+            }
             return rewards;
         }
     }
