@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Training;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -10,8 +11,9 @@ namespace Pama.TorchSharp.Tests.Training;
 /// 0.107 frees a Scalar in its finalizer, so a temporary Scalar that reaches a native call (TorchSharp's own AdamW makes
 /// about six per parameter per step) is freed mid-call under such collections and libtorch fails in Scalar::toFloat.
 /// </summary>
-/// <remarks>PAMA_SCALAR_STRESS_SECONDS sets the length (default 12 s); benchmarks/scalar-stress.sh runs it for minutes.</remarks>
-public sealed class ScalarCollectionStressTests
+/// <remarks>PAMA_SCALAR_STRESS_SECONDS sets the length (default 12 s) and PAMA_SCALAR_STRESS_PAUSE_MS the pause between
+/// collections (default 1 ms, so that steps progress; 0 is a tight loop); benchmarks/scalar-stress.sh runs it for minutes.</remarks>
+public sealed class ScalarCollectionStressTests(ITestOutputHelper output)
 {
     /// <summary>Default options, with short responses so that the run takes many steps.</summary>
     public static PamaTrainerOptions DefaultOptions() => new() { Generation = new SamplingOptions { MaxNewTokens = 6 } };
@@ -20,6 +22,8 @@ public sealed class ScalarCollectionStressTests
     public void TrainerStepsWhileAnotherThreadForcesCollections()
     {
         double seconds = double.TryParse(Environment.GetEnvironmentVariable("PAMA_SCALAR_STRESS_SECONDS"), out double s) && s > 0 ? s : 12;
+        int pause = int.TryParse(Environment.GetEnvironmentVariable("PAMA_SCALAR_STRESS_PAUSE_MS"), out int p) ? p : 1;
+        var setup = Stopwatch.StartNew();
         var (trainer, _) = TinyModels.Trainer(DefaultOptions(), TinyModels.VowelsAndLength());
         using var _ = trainer;
 
@@ -31,12 +35,14 @@ public sealed class ScalarCollectionStressTests
             {
                 GC.Collect(0);
                 collections++;
+                if (pause > 0) Thread.Sleep(pause);
             }
         }) { IsBackground = true };
         collector.Start();
 
         var failures = new List<string>();
         int steps = 0;
+        output.WriteLine($"setup {setup.Elapsed.TotalSeconds:F1} s");
         var clock = Stopwatch.StartNew();
         try
         {
@@ -53,6 +59,7 @@ public sealed class ScalarCollectionStressTests
             collector.Join();
         }
 
+        output.WriteLine($"{steps} steps in {clock.Elapsed.TotalSeconds:F1} s under {collections} forced gen0 collections; {failures.Count} failed.");
         Assert.True(collections > steps, $"the collector ran {collections} collections over {steps} steps; it must outpace the steps");
         Assert.True(failures.Count == 0, $"{failures.Count} of {steps} steps failed under {collections} forced gen0 collections:\n{string.Join("\n", failures.Take(5))}");
     }
