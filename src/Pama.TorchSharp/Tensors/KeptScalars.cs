@@ -145,6 +145,22 @@ internal static class KeptScalars
     /// <summary><c>a &lt; value</c> for integer tensors (exact beyond 2⁵³).</summary>
     public static Tensor Lt(this Tensor a, long value) { using Scalar s = value.ToScalar(); return a.lt(s); }
 
+    /// <summary><c>a == value</c> for integer tensors (exact beyond 2⁵³).</summary>
+    public static Tensor Eq(this Tensor a, long value) { using Scalar s = value.ToScalar(); return a.eq(s); }
+
+    /// <summary><c>a += value</c> in place.</summary>
+    public static Tensor PlusInPlace(this Tensor a, double value)
+    {
+        using Scalar s = value.ToScalar();
+        return a.add_(s, One);
+    }
+
+    /// <summary>A tensor shaped like <paramref name="a"/> filled with <paramref name="value"/>.</summary>
+    public static Tensor FullLike(this Tensor a, double value) { using Scalar s = value.ToScalar(); return full_like(a, s); }
+
+    /// <summary>Fills <paramref name="a"/> with <paramref name="value"/> in place.</summary>
+    public static Tensor Fill(this Tensor a, double value) { using Scalar s = value.ToScalar(); return a.fill_(s); }
+
     /// <summary><c>a</c> with <paramref name="value"/> where <paramref name="mask"/> is true.</summary>
     public static Tensor MaskedFill(this Tensor a, Tensor mask, double value)
     {

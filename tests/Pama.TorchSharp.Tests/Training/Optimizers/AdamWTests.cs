@@ -7,6 +7,8 @@ using KeptAdamW = Pama.TorchSharp.Training.Optimizers.AdamW;
 
 namespace Pama.TorchSharp.Tests.Training.Optimizers;
 
+#pragma warning disable RS0030 // TorchSharp's AdamW is the reference here; no other thread forces collections in these tests.
+
 /// <summary>The Scalar-safe AdamW against TorchSharp's AdamW (bitwise) and a float64 reference of the formula.</summary>
 public sealed class AdamWTests
 {
