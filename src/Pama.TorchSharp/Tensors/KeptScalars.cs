@@ -62,6 +62,13 @@ internal static class KeptScalars
         return a.mul(s);
     }
 
+    /// <summary><c>a * value</c> for integer tensors (keeps their type).</summary>
+    public static Tensor Times(this Tensor a, long value)
+    {
+        using Scalar s = value.ToScalar();
+        return a.mul(s);
+    }
+
     /// <summary><c>a / value</c>.</summary>
     public static Tensor DividedBy(this Tensor a, double value)
     {

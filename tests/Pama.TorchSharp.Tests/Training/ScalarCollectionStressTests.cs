@@ -13,6 +13,7 @@ namespace Pama.TorchSharp.Tests.Training;
 /// </summary>
 /// <remarks>PAMA_SCALAR_STRESS_SECONDS sets the length (default 12 s) and PAMA_SCALAR_STRESS_PAUSE_MS the pause between
 /// collections (default 1 ms, so that steps progress; 0 is a tight loop); benchmarks/scalar-stress.sh runs it for minutes.</remarks>
+[Collection(ForcedCollectionsCollection.Name)]
 public sealed class ScalarCollectionStressTests(ITestOutputHelper output)
 {
     /// <summary>Default options, with short responses so that the run takes many steps.</summary>

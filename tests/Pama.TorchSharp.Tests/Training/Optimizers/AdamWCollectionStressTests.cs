@@ -13,6 +13,7 @@ namespace Pama.TorchSharp.Tests.Training.Optimizers;
 /// changes its code path (weight decay, AMSGrad, maximize); no step may fail. (TorchSharp's own AdamW fails here: its
 /// temporary Scalars are freed while libtorch reads them.)
 /// </summary>
+[Collection(ForcedCollectionsCollection.Name)]
 public sealed class AdamWCollectionStressTests(ITestOutputHelper output)
 {
     [Fact]
