@@ -95,7 +95,9 @@ public class GenerationBenchmarks
         using KeyValueCache cache = _model!.CreateKeyValueCache();
         cache.Reserve(PromptLength + NewTokens);
         Tensor mask = ones(Batch, PromptLength + NewTokens, ScalarType.Int64);
-        Tensor positions = arange(PromptLength + NewTokens, ScalarType.Int64).unsqueeze(0).expand(Batch, -1);
+        Tensor positions;
+        using (Scalar zero = 0.ToScalar(), end = (PromptLength + NewTokens).ToScalar(), one = 1.ToScalar())
+            positions = arange(zero, end, one, ScalarType.Int64).unsqueeze(0).expand(Batch, -1);
         var tokens = new List<Tensor>(NewTokens);
         Tensor logits = _model.Forward(_prompts!, _mask, positions.narrow(1, 0, PromptLength), cache).Logits;
         logits = logits.select(1, PromptLength - 1);

@@ -77,10 +77,11 @@ internal static class ModelBench
     {
         manual_seed(seed);
         using var noGrad = no_grad();
+        using Scalar one = 1.0.ToScalar();
         foreach (var (_, parameter) in model.named_parameters())
         {
             if (parameter.dim() >= 2) parameter.normal_(0, 0.02);
-            else parameter.fill_(1.0);
+            else parameter.fill_(one);
         }
     }
 }

@@ -8,6 +8,7 @@ using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using KeptAdamW = Pama.TorchSharp.Training.Optimizers.AdamW;          // AdamW that keeps its Scalars alive (docs/scalar-safety.md)
 // readme:end
 
 namespace Pama.Examples;
@@ -27,8 +28,9 @@ public static class CustomLoopExample
         const int n = 2;                                                   // objectives
         using var valueHeads = new ValueHeads(policy.HiddenSize, n, ScalarType.Float32, policy.Device);
         Parameter[] policyParameters = [.. policy.parameters()], headParameters = [.. valueHeads.parameters()];
-        using var policyOptimizer = optim.AdamW(policyParameters, lr: 1e-5);
-        using var valueOptimizer = optim.AdamW(headParameters, lr: 1e-5);
+        using var policyOptimizer = new KeptAdamW(policyParameters, lr: 1e-5);
+        using var valueOptimizer = new KeptAdamW(headParameters, lr: 1e-5);
+        using Scalar valueLossCoefficient = 0.1.ToScalar();                // explicit, kept alive until backward is done
         IMultiObjectiveMethod method = new PamaMethod();                  // or new MorlhfMethod(0.5, 0.5), new MgdaUbMethod(), yours
         IAdvantageEstimator estimator = new GeneralizedAdvantageEstimation(gamma: 1.0, lambda: 0.95);
         using var generator = new Generator(seed: 1);
@@ -66,13 +68,13 @@ public static class CustomLoopExample
         valueOptimizer.zero_grad();
         if (combined.UpdatesPolicy)                                        // s* = 0: Pareto-stationary, leave the policy untouched
         {
-            (policyLoss + 0.1 * valueLoss).backward();                     // the policy gradient is Σ c_i ∇L^i
+            policyLoss.add(valueLoss, valueLossCoefficient).backward();     // the policy gradient is Σ c_i ∇L^i
             GradientGuard.ClipOrRefuse(1.0, ("policy", policyParameters), ("value-head", headParameters));
             policyOptimizer.step();
         }
         else
         {
-            (0.1 * valueLoss).backward();
+            valueLoss.mul(valueLossCoefficient).backward();
             GradientGuard.ClipOrRefuse(1.0, ("value-head", headParameters));
         }
         valueOptimizer.step();

@@ -42,7 +42,7 @@ public static class PolicyPretrainer
             throw new ArgumentException($"The pretraining text has only {stream.Length} tokens, too few for windows of {settings.WindowLength}.", nameof(texts));
 
         var random = new Random(settings.Seed);
-        using var optimizer = optim.AdamW(model.parameters(), lr: settings.LearningRate, weight_decay: 0.01);
+        using var optimizer = new Pama.TorchSharp.Training.Optimizers.AdamW(model.parameters(), lr: settings.LearningRate, weight_decay: 0.01);
         var losses = new List<double>(settings.Steps);
         model.train();
         for (int step = 1; step <= settings.Steps && !cancellation.IsCancellationRequested; step++)

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Generation;
 
@@ -43,7 +44,7 @@ internal static class InverseCdfSampler
 
         ScalarType type = ComputeType(logits.dtype);
         Tensor scaled = logits.to_type(type);
-        if (options.Temperature != 1) scaled = scaled / options.Temperature;
+        if (options.Temperature != 1) scaled = scaled.DividedBy(options.Temperature);
         if (options.TopK > 0 && options.TopK < vocabulary) scaled = LogitsFilters.TopK(scaled, options.TopK);
         if (options.TopP < 1) scaled = LogitsFilters.TopP(scaled, options.TopP);
         Tensor cumulative = scaled.softmax(-1).cumsum(-1, type);
@@ -52,7 +53,7 @@ internal static class InverseCdfSampler
         // NaN anywhere in a row makes its softmax, hence its total, NaN.
         Tensor invalidRows = total.squeeze(-1).isfinite().logical_not();
         // The clamp only matters for invalid rows: it keeps their (meaningless) ids safe to embed.
-        Tensor tokens = searchsorted(cumulative, threshold).squeeze(-1).clamp(0, vocabulary - 1);
+        Tensor tokens = searchsorted(cumulative, threshold).squeeze(-1).Clamp(0L, vocabulary - 1L);
         return (tokens.MoveToOuterDisposeScope(), invalidRows.MoveToOuterDisposeScope());
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Generation;
 
@@ -16,7 +17,7 @@ public static class LogitsFilters
         if (k == 0 || k >= logits.shape[^1]) return logits.clone();
         using var scope = NewDisposeScope();
         Tensor kth = logits.topk(k, dim: -1).values.narrow(-1, k - 1, 1);
-        return logits.masked_fill(logits.lt(kth), double.NegativeInfinity).MoveToOuterDisposeScope();
+        return logits.MaskedFill(logits.lt(kth), double.NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -36,8 +37,8 @@ public static class LogitsFilters
         Tensor probabilities = sorted.softmax(-1);
         // A token is dropped when the tokens ranked before it already hold at least p.
         Tensor before = probabilities.cumsum(-1) - probabilities;
-        Tensor dropSorted = before.ge(p);
+        Tensor dropSorted = before.Ge(p);
         Tensor drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);
-        return logits.masked_fill(drop, double.NegativeInfinity).MoveToOuterDisposeScope();
+        return logits.MaskedFill(drop, double.NegativeInfinity).MoveToOuterDisposeScope();
     }
 }

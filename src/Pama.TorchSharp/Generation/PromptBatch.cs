@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Generation;
 
@@ -48,7 +49,7 @@ public static class PromptBatch
     {
         ArgumentNullException.ThrowIfNull(attentionMask);
         using var scope = NewDisposeScope();
-        Tensor real = attentionMask.ne(0).to_type(ScalarType.Int64);
-        return (real.cumsum(1) - 1).clamp_min(0).MoveToOuterDisposeScope();
+        Tensor real = attentionMask.Ne(0).to_type(ScalarType.Int64);
+        return real.cumsum(1).Minus(1L).ClampMin(0L).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Generation;
 
@@ -79,7 +80,7 @@ public static class TextGenerator
             using var scope = NewDisposeScope();
             global::TorchSharp.Modules.Parameter? first = model.parameters().FirstOrDefault();
             Device device = first?.device ?? CPU;
-            Tensor mask = promptMask.to(device).ne(0).to_type(ScalarType.Int64);
+            Tensor mask = promptMask.to(device).Ne(0).to_type(ScalarType.Int64);
             RequireLeftPadded(mask);
             Tensor ids = promptIds.to(device);
             // All of this call's randomness, drawn up front: one uniform in (0, 1] per step and row.
@@ -137,15 +138,15 @@ public static class TextGenerator
         cache?.Reserve(promptLength + maxNew);
 
         // Everything the loop writes is allocated once, for the most steps; the result is trimmed at the end.
-        Tensor sequences = cat([promptIds, full(batch, maxNew, options.ResolvedPadTokenId, ScalarType.Int64, device)], 1);
+        Tensor sequences = cat([promptIds, KeptScalars.Full([batch, maxNew], options.ResolvedPadTokenId, ScalarType.Int64, device)], 1);
         Tensor mask = cat([promptMask, ones(batch, maxNew, ScalarType.Int64, device)], 1);
         Tensor promptPositions = PromptBatch.PositionIds(promptMask);
         Tensor lastPosition = promptPositions.narrow(1, promptLength - 1, 1);
-        Tensor positions = cat([promptPositions, lastPosition + arange(1, maxNew + 1, ScalarType.Int64, device)], 1);
+        Tensor positions = cat([promptPositions, lastPosition.Plus(KeptScalars.Arange(1, maxNew + 1, ScalarType.Int64, device))], 1);
         Tensor responseMask = zeros(batch, maxNew, ScalarType.Int64, device);
         Tensor finished = zeros(batch, ScalarType.Bool, device);
         Tensor invalidRows = zeros(batch, ScalarType.Bool, device);
-        Tensor invalidStep = full(batch, -1L, ScalarType.Int64, device);
+        Tensor invalidStep = KeptScalars.Full([batch], -1L, ScalarType.Int64, device);
         Tensor pad = tensor(options.ResolvedPadTokenId, ScalarType.Int64, device);
         Tensor? eos = options.EosTokenId is { } eosId ? tensor(eosId, ScalarType.Int64, device) : null;
 
@@ -158,7 +159,7 @@ public static class TextGenerator
             Tensor running = finished.logical_not();
             Tensor next = sampled.where(running, pad);
             responseMask.select(1, step).copy_(running);
-            invalidStep.masked_fill_(invalid.logical_and(invalidRows.logical_not()), step);
+            invalidStep.MaskedFillInPlace(invalid.logical_and(invalidRows.logical_not()), step);
             invalidRows.logical_or_(invalid);
             if (eos is not null) finished.logical_or_(next.eq(eos));
             int width = promptLength + step + 1;
@@ -199,7 +200,7 @@ public static class TextGenerator
         using var scope = NewDisposeScope();
         // rand gives [0, 1); 1 − u lies in (0, 1], which the inverse-CDF rule needs (u = 0 could pick a token of probability 0).
         Tensor u = rand([steps, rows], ScalarType.Float64, generator: generator);
-        return u.neg().add_(1.0).to(type, device).MoveToOuterDisposeScope();
+        return u.neg().Plus(1.0).to(type, device).MoveToOuterDisposeScope();
     }
 
     private static void ThrowInvalid(Tensor invalidRows, Tensor invalidStep)
@@ -228,7 +229,7 @@ public static class TextGenerator
 
     private static void RequireLeftPadded(Tensor mask)
     {
-        if (!mask.select(1, mask.shape[1] - 1).eq(1).all().item<bool>())
+        if (!mask.select(1, mask.shape[1] - 1).Eq(1).all().item<bool>())
             throw new ArgumentException("Every prompt must end with a real token (left padding, at least one token per row).", "promptMask");
         if (mask.shape[1] > 1 && mask.narrow(1, 1, mask.shape[1] - 1).lt(mask.narrow(1, 0, mask.shape[1] - 1)).any().item<bool>())
             throw new ArgumentException("Prompts must be left-padded: in each mask row all zeros come before all ones.", "promptMask");

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -105,17 +106,17 @@ public sealed class Gpt2Model : CausalLanguageModel
         Device device = Device;
         Tensor ids = inputIds.to(device);
         Tensor positions = positionIds?.to(ScalarType.Int64, device)
-                           ?? arange(past, total, ScalarType.Int64, device).unsqueeze(0).expand(batch, count);
+                           ?? KeptScalars.Arange(past, total, ScalarType.Int64, device).unsqueeze(0).expand(batch, count);
 
         // allowed[b, 0, t, s]: new position t (absolute past + t) may attend to key s when s <= past + t
         // and key s is a real token. Broadcast over heads.
         Tensor allowed = ones(count, total, ScalarType.Bool, device).tril(past).view(1, 1, count, total);
         if (attentionMask is not null)
-            allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, total));
+            allowed = allowed.logical_and(attentionMask.to(device).Ne(0).view(batch, 1, 1, total));
 
         // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
         Tensor? bias = UsesFusedAttention
-            ? zeros(allowed.shape, DType, device).masked_fill(allowed.logical_not(), finfo(DType).min)
+            ? zeros(allowed.shape, DType, device).MaskedFill(allowed.logical_not(), finfo(DType).min)
             : null;
         Tensor hidden = transformer.Forward(ids, positions, new AttentionMask(allowed, bias), cache, training);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
@@ -287,7 +288,7 @@ public sealed class Gpt2Model : CausalLanguageModel
 
         public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training)
         {
-            Tensor x = wte.Forward(ids) + wpe.Forward(positions);
+            Tensor x = wte.Forward(ids).Plus(wpe.Forward(positions));
             x = F.dropout(x, _embeddingDropout, training);
             foreach (Block block in h) x = block.Forward(x, mask, cache, training);
             return ln_f.forward(x);
@@ -323,8 +324,8 @@ public sealed class Gpt2Model : CausalLanguageModel
 
         public Tensor Forward(Tensor x, AttentionMask mask, KeyValueCache? cache, bool training)
         {
-            x = x + F.dropout(attn.Forward(ln_1.forward(x), mask, cache, training), _residualDropout, training);
-            return x + F.dropout(mlp.Forward(ln_2.forward(x)), _residualDropout, training);
+            x = x.Plus(F.dropout(attn.Forward(ln_1.forward(x), mask, cache, training), _residualDropout, training));
+            return x.Plus(F.dropout(mlp.Forward(ln_2.forward(x)), _residualDropout, training));
         }
     }
 
@@ -363,10 +364,10 @@ public sealed class Gpt2Model : CausalLanguageModel
             }
             else
             {
-                Tensor scores = query.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headSize);
+                Tensor scores = query.matmul(key.transpose(-2, -1)).DividedBy(Math.Sqrt(_headSize));
                 // The most negative finite value rather than -inf: a row with no allowed key (a padding
                 // query) then gets uniform weights instead of NaN, and its output is never used.
-                scores = scores.masked_fill(mask.Allowed.logical_not(), finfo(scores.dtype).min);
+                scores = scores.MaskedFill(mask.Allowed.logical_not(), finfo(scores.dtype).min);
                 Tensor weights = F.dropout(F.softmax(scores, -1), _attentionDropout, training);
                 attended = weights.matmul(value);
             }

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -83,12 +84,12 @@ public sealed class LlamaModel : CausalLanguageModel
         Device device = Device;
         Tensor ids = inputIds.to(device);
         Tensor positions = positionIds?.to(ScalarType.Int64, device)
-                           ?? arange(past, total, ScalarType.Int64, device).unsqueeze(0).expand(batch, count);
+                           ?? KeptScalars.Arange(past, total, ScalarType.Int64, device).unsqueeze(0).expand(batch, count);
 
         // allowed[b, 0, t, s]: new position t (absolute index past + t) may attend to key s when s <= past + t
         // and key s is a real token; sliding-window layers also need past + t - s < window.
         Tensor causal = ones(count, total, ScalarType.Bool, device).tril(past).view(1, 1, count, total);
-        Tensor? padding = attentionMask?.to(device).ne(0).view(batch, 1, 1, total);
+        Tensor? padding = attentionMask?.to(device).Ne(0).view(batch, 1, 1, total);
         Tensor allowed = padding is null ? causal : causal.logical_and(padding);
         Tensor? slidingAllowed = null;
         if (Config.SlidingWindow is { } window && Config.SlidingLayers.Count > 0)
@@ -185,7 +186,7 @@ public sealed class LlamaModel : CausalLanguageModel
         Tensor angles = positions.to_type(ScalarType.Float32).unsqueeze(-1).mul(inverse);
         Tensor doubled = cat([angles, angles], -1);
         ScalarType type = DType;
-        return (doubled.cos().mul(Config.Rope.AttentionScaling).to_type(type), doubled.sin().mul(Config.Rope.AttentionScaling).to_type(type));
+        return (doubled.cos().Times(Config.Rope.AttentionScaling).to_type(type), doubled.sin().Times(Config.Rope.AttentionScaling).to_type(type));
     }
 
     /// <summary>
@@ -266,8 +267,8 @@ public sealed class LlamaModel : CausalLanguageModel
 
         public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache, bool training)
         {
-            x = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, allowed, cache, training);
-            return x + mlp.Forward(post_attention_layernorm.Forward(x));
+            x = x.Plus(self_attn.Forward(input_layernorm.Forward(x), cos, sin, allowed, cache, training));
+            return x.Plus(mlp.Forward(post_attention_layernorm.Forward(x)));
         }
     }
 
@@ -307,17 +308,17 @@ public sealed class LlamaModel : CausalLanguageModel
             Tensor key = k_proj.call(x).view(batch, count, _keyValueHeads, _headSize).transpose(1, 2);
             Tensor value = v_proj.call(x).view(batch, count, _keyValueHeads, _headSize).transpose(1, 2);
             Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);
-            query = query * c + RotateHalf(query) * s;
-            key = key * c + RotateHalf(key) * s;
+            query = (query * c).Plus(RotateHalf(query) * s);
+            key = (key * c).Plus(RotateHalf(key) * s);
             if (cache is not null) (key, value) = cache.Append(_layer, key, value);
             key = RepeatKeyValue(key);
             value = RepeatKeyValue(value);
 
-            Tensor scores = query.matmul(key.transpose(2, 3)).mul(Math.Pow(_headSize, -0.5));
+            Tensor scores = query.matmul(key.transpose(2, 3)).Times(Math.Pow(_headSize, -0.5));
             // transformers' eager attention takes the softmax in float32 whatever the model's type. Masked scores get
             // float32's most negative value rather than -inf, so a row with no allowed key (a padding query) gets
             // uniform weights instead of NaN; its output is never used.
-            Tensor masked = scores.to_type(ScalarType.Float32).masked_fill(allowed.logical_not(), finfo(ScalarType.Float32).min);
+            Tensor masked = scores.to_type(ScalarType.Float32).MaskedFill(allowed.logical_not(), finfo(ScalarType.Float32).min);
             Tensor weights = F.dropout(F.softmax(masked, -1).to_type(query.dtype), _dropout, training);
             Tensor merged = weights.matmul(value).transpose(1, 2).reshape(batch, count, _heads * _headSize);
             return o_proj.call(merged);
@@ -379,8 +380,8 @@ public sealed class LlamaModel : CausalLanguageModel
         public Tensor Forward(Tensor x)
         {
             Tensor wide = x.to_type(ScalarType.Float32);
-            Tensor variance = wide.pow(2).mean([-1], keepdim: true);
-            Tensor normalized = wide.mul(variance.add(_epsilon).rsqrt());
+            Tensor variance = wide.Square().mean([-1], keepdim: true);
+            Tensor normalized = wide.mul(variance.Plus(_epsilon).rsqrt());
             return weight.mul(normalized.to_type(x.dtype));
         }
     }

@@ -1,4 +1,6 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -53,7 +55,9 @@ public sealed record RopeParameters
     public Tensor InverseFrequencies(int dim, int maxPositionEmbeddings, long sequenceLength = 0)
     {
         using var scope = NewDisposeScope();
-        Tensor exponent = arange(0, dim, 2, ScalarType.Int64).to_type(ScalarType.Float32).div(dim);
+        Tensor exponent;
+        using (Scalar zero = 0.ToScalar(), end = dim.ToScalar(), two = 2.ToScalar())
+            exponent = arange(zero, end, two, ScalarType.Int64).to_type(ScalarType.Float32).DividedBy(dim);
         Tensor inverse;
         switch (Type)
         {
@@ -61,7 +65,7 @@ public sealed record RopeParameters
                 inverse = Frequencies(tensor((float)Theta), exponent);
                 break;
             case "linear":
-                inverse = Frequencies(tensor((float)Theta), exponent).div(Factor);
+                inverse = Frequencies(tensor((float)Theta), exponent).DividedBy(Factor);
                 break;
             case "dynamic":
                 if (sequenceLength <= maxPositionEmbeddings)
@@ -71,7 +75,7 @@ public sealed record RopeParameters
                 }
                 // transformers computes the new base from a tensor sequence length, hence in float32.
                 Tensor length = tensor(sequenceLength, ScalarType.Int64).to_type(ScalarType.Float32);
-                Tensor scaled = length.mul(Factor).div(maxPositionEmbeddings).sub(Factor - 1).pow((double)dim / (dim - 2)).mul(Theta);
+                Tensor scaled = length.Times(Factor).DividedBy(maxPositionEmbeddings).Minus(Factor - 1).Pow((double)dim / (dim - 2)).Times(Theta);
                 inverse = Frequencies(scaled, exponent);
                 break;
             case "llama3":
@@ -90,11 +94,11 @@ public sealed record RopeParameters
     {
         double lowWavelength = originalContext / LowFrequencyFactor;
         double highWavelength = originalContext / HighFrequencyFactor;
-        Tensor wavelength = inverse.reciprocal().mul(2 * Math.PI);
-        Tensor scaled = where(wavelength.gt(lowWavelength), inverse.div(Factor), inverse);
-        Tensor smooth = wavelength.reciprocal().mul(originalContext).sub(LowFrequencyFactor).div(HighFrequencyFactor - LowFrequencyFactor);
-        Tensor smoothed = smooth.neg().add(1.0).mul(scaled).div(Factor).add(smooth.mul(scaled));
-        Tensor medium = wavelength.lt(highWavelength).logical_not().logical_and(wavelength.gt(lowWavelength).logical_not());
+        Tensor wavelength = inverse.reciprocal().Times(2 * Math.PI);
+        Tensor scaled = where(wavelength.Gt(lowWavelength), inverse.DividedBy(Factor), inverse);
+        Tensor smooth = wavelength.reciprocal().Times(originalContext).Minus(LowFrequencyFactor).DividedBy(HighFrequencyFactor - LowFrequencyFactor);
+        Tensor smoothed = smooth.neg().Plus(1.0).mul(scaled).DividedBy(Factor).Plus(smooth.mul(scaled));
+        Tensor medium = wavelength.Lt(highWavelength).logical_not().logical_and(wavelength.Gt(lowWavelength).logical_not());
         return where(medium, smoothed, scaled);
     }
 }

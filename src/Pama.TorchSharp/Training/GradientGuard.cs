@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training;
 
@@ -43,7 +44,7 @@ public static class GradientGuard
         for (int g = 0; g < groups.Length; g++)
         {
             if (norms[g] is not { } norm) continue;
-            Tensor coefficient = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
+            Tensor coefficient = norm.Plus(1e-6).Into(maxNorm).ClampMax(1.0);
             foreach (Tensor gradient in gradients[g]) gradient.mul_(coefficient.to(gradient.device));
         }
     }

@@ -539,7 +539,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     private static OptimizerHelper CreateOptimizer(OptimizerFactory? factory, IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay, string group)
     {
-        if (factory is null) return optim.AdamW(parameters, learningRate, weight_decay: weightDecay);
+        if (factory is null) return new Optimizers.AdamW(parameters, learningRate, weight_decay: weightDecay);
         return factory(parameters, learningRate) ?? throw new ArgumentException($"The {group} optimizer factory returned null.", "options");
     }
 }

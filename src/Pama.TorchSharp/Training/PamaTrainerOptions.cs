@@ -102,14 +102,19 @@ public sealed record PamaTrainerOptions
 
     /// <summary>
     /// Creates the policy optimizer from the trainable policy parameters and <see cref="LearningRate"/>; <c>null</c> (default)
-    /// for AdamW with <see cref="WeightDecay"/>. Its state is saved in checkpoints.
+    /// for AdamW with <see cref="WeightDecay"/> (<see cref="Optimizers.AdamW"/>, which keeps its Scalars alive). Its state is saved in checkpoints.
     /// </summary>
+    /// <remarks>TorchSharp 0.107's built-in optimizers make temporary Scalars in <c>step</c> that a garbage collection on
+    /// another thread can free while libtorch reads them. A safe factory returns <see cref="Optimizers.AdamW"/> (with your
+    /// settings) or an optimizer whose <c>step</c> creates every Scalar explicitly and disposes it after the call; see
+    /// docs/scalar-safety.md.</remarks>
     public OptimizerFactory? PolicyOptimizer { get; init; }
 
     /// <summary>
     /// Creates the value-head optimizer from the value-head parameters and <see cref="ValueLearningRate"/>; <c>null</c> (default)
-    /// for AdamW with <see cref="WeightDecay"/>. Its state is saved in checkpoints.
+    /// for AdamW with <see cref="WeightDecay"/> (<see cref="Optimizers.AdamW"/>). Its state is saved in checkpoints.
     /// </summary>
+    /// <remarks>The same care as for <see cref="PolicyOptimizer"/>: keep every Scalar of <c>step</c> alive (docs/scalar-safety.md).</remarks>
     public OptimizerFactory? ValueOptimizer { get; init; }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training;
 
@@ -8,7 +9,7 @@ public static class PpoLosses
     /// <summary>Mean of <paramref name="values"/> over the tokens where <paramref name="mask"/> is 1.</summary>
     /// <param name="values">Values <c>[B, T]</c>.</param>
     /// <param name="mask">Response mask <c>[B, T]</c>.</param>
-    public static Tensor MaskedMean(Tensor values, Tensor mask) => (values * mask).sum() / mask.sum().clamp_min(1.0);
+    public static Tensor MaskedMean(Tensor values, Tensor mask) => (values * mask).sum() / mask.sum().ClampMin(1.0);
 
     /// <summary>
     /// Clipped surrogate loss (to minimise):
@@ -25,7 +26,7 @@ public static class PpoLosses
     {
         Tensor ratio = (newLogProbs - oldLogProbs).exp();
         Tensor unclipped = ratio * advantages;
-        Tensor clipped = ratio.clamp(1.0 - epsilon, 1.0 + epsilon) * advantages;
+        Tensor clipped = ratio.Clamp(1.0 - epsilon, 1.0 + epsilon) * advantages;
         return -MaskedMean(minimum(unclipped, clipped), mask);
     }
 
@@ -40,13 +41,13 @@ public static class PpoLosses
     /// <param name="clipRange">Clip range <c>c</c>, or <c>null</c> for the unclipped loss.</param>
     public static Tensor ValueLosses(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double? clipRange)
     {
-        Tensor squared = (values - returns).square();
+        Tensor squared = (values - returns).Square();
         if (clipRange is { } c)
         {
-            Tensor clippedValues = oldValues + (values - oldValues).clamp(-c, c);
-            squared = maximum(squared, (clippedValues - returns).square());
+            Tensor clippedValues = oldValues.Plus((values - oldValues).Clamp(-c, c));
+            squared = maximum(squared, (clippedValues - returns).Square());
         }
         Tensor tokenMask = mask.unsqueeze(-1);
-        return 0.5 * (squared * tokenMask).sum([0, 1]) / mask.sum().clamp_min(1.0);
+        return (squared * tokenMask).sum([0, 1]).Times(0.5) / mask.sum().ClampMin(1.0);
     }
 }

@@ -4,6 +4,7 @@ using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Methods;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training;
 
@@ -35,7 +36,7 @@ internal sealed class PpoUpdater(
     }
 
     /// <summary>A token mean scaled to this rank's term of the mean over all ranks (unchanged in one process).</summary>
-    private Tensor Share(Tensor mean, double share) => _group.Size == 1 ? mean : mean * share;
+    private Tensor Share(Tensor mean, double share) => _group.Size == 1 ? mean : mean.Times(share);
 
     /// <summary>Runs all updates of one step.</summary>
     /// <param name="rollout">The step's rollout.</param>
@@ -68,7 +69,7 @@ internal sealed class PpoUpdater(
             foreach (Tensor minibatch in order.tensor_split(options.MiniBatches))
             {
                 using var scope = NewDisposeScope();
-                Tensor local = _group.Size == 1 ? minibatch : minibatch.masked_select(minibatch.ge(offset).logical_and(minibatch.lt(offset + rows))) - offset;
+                Tensor local = _group.Size == 1 ? minibatch : minibatch.masked_select(minibatch.Ge(offset).logical_and(minibatch.Lt(offset + rows))).Minus(offset);
                 var result = UpdateMinibatch(rollout, advantages, returns, local.to(advantages.device));
                 updates++;
                 for (int i = 0; i < n; i++) weightSum[i] += result.Combined.Weights[i];
@@ -115,7 +116,7 @@ internal sealed class PpoUpdater(
             rollout.Values.index_select(0, rows), returns.index_select(0, rows), mask, options.ValueClipRange), share);
 
         // One host copy (and one sum over the ranks) for everything reported: policy loss, clip fraction, value losses.
-        Tensor clipFraction = Share(PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().sub(1.0).abs().gt(options.ClipEpsilon).to(mask.dtype), mask), share);
+        Tensor clipFraction = Share(PpoLosses.MaskedMean((forward.LogProbs.detach() - oldLogProbs).exp().Minus(1.0).abs().Gt(options.ClipEpsilon).to(mask.dtype), mask), share);
         Tensor[] reported = valueLosses is null ? [policyLoss.reshape(1), clipFraction.reshape(1)] : [policyLoss.reshape(1), clipFraction.reshape(1), valueLosses];
         double[] host = _group.Sum(cat(reported).detach().to(ScalarType.Float64).cpu().data<double>().ToArray());
         if (host.Any(v => !double.IsFinite(v)))
@@ -134,8 +135,8 @@ internal sealed class PpoUpdater(
     {
         policyOptimizer.zero_grad();
         valueOptimizer.zero_grad();
-        Tensor? weightedValueLoss = valueLosses is null ? null : options.ValueLossCoefficient * valueLosses.sum();
-        Tensor? total = policyLoss is null ? weightedValueLoss : weightedValueLoss is null ? policyLoss : policyLoss + weightedValueLoss;
+        Tensor? weightedValueLoss = valueLosses?.sum().Times(options.ValueLossCoefficient);
+        Tensor? total = policyLoss is null ? weightedValueLoss : weightedValueLoss is null ? policyLoss : policyLoss.Plus(weightedValueLoss);
         if (total is null) return;
 
         total.backward();

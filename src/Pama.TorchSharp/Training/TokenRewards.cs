@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training;
 
@@ -19,10 +20,10 @@ public static class TokenRewards
         Tensor kl = (policyLogProbs - referenceLogProbs) * mask;
         long length = mask.shape[1];
         // Index of the last response token of each row; rows with no token get no reward.
-        Tensor positions = arange(length, device: mask.device).to(mask.dtype);
-        Tensor last = (mask * (positions + 1)).argmax(1);
+        Tensor positions = KeptScalars.Arange(0, length, device: mask.device).to(mask.dtype);
+        Tensor last = (mask * positions.Plus(1L)).argmax(1);
         Tensor lastToken = nn.functional.one_hot(last, length).to(mask.dtype) * mask;
-        Tensor tokenRewards = (-klCoefficient * kl).unsqueeze(-1) + lastToken.unsqueeze(-1) * rewards.unsqueeze(1);
+        Tensor tokenRewards = kl.Times(-klCoefficient).unsqueeze(-1).Plus(lastToken.unsqueeze(-1) * rewards.unsqueeze(1));
         return (tokenRewards, kl);
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training;
 
@@ -33,10 +34,10 @@ internal static class ValueHeadCalibration
         Tensor total = zeros_like(running.select(0, 0));
         for (long t = length - 1; t >= 0; t--)
         {
-            running = (rewards.select(1, t) + gamma * running) * tokenMask.select(1, t);
-            total = total + running.sum([0L]);
+            running = rewards.select(1, t).Plus(running.Times(gamma)) * tokenMask.select(1, t);
+            total = total.Plus(running.sum([0L]));
         }
-        return total / tokenMask.sum().clamp_min(1.0);
+        return total / tokenMask.sum().ClampMin(1.0);
     }
 
     /// <summary>
@@ -73,7 +74,7 @@ internal static class ValueHeadCalibration
                     $"The mean return of objective '{objectiveNames[i]}' on the first batch is {host[i]}, too large for the value heads; no parameter changed.");
         Tensor previous = heads.Bias.detach().clone();
         Tensor shift = heads.SetBias(target);
-        Tensor values = (rollout.Values + shift) * mask.unsqueeze(-1).to(rollout.Values.dtype);
+        Tensor values = rollout.Values.Plus(shift) * mask.unsqueeze(-1).to(rollout.Values.dtype);
         return (rollout with { Values = values }, previous);
     }
 }

@@ -2,6 +2,7 @@ using Pama.TorchSharp.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Generation;
 
@@ -29,10 +30,11 @@ internal sealed class ScriptedModel : nn.Module<Tensor, Tensor>, ICausalLanguage
 
     public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
     {
-        Tensor successor = inputIds.add(1).remainder(VocabularySize);
-        Tensor logits = nn.functional.one_hot(successor, VocabularySize).to(ScalarType.Float64).mul(50.0);
+        Tensor successor;
+        using (Scalar size = VocabularySize.ToScalar()) successor = inputIds.Plus(1L).remainder(size);
+        Tensor logits = nn.functional.one_hot(successor, VocabularySize).to(ScalarType.Float64).Times(50.0);
         if (_nanAt is { } at && inputIds.shape[1] == at.Length)
-            logits[at.Row].fill_(double.NaN);
+            logits[at.Row].Fill(double.NaN);
         return new CausalLMOutput(logits, zeros(inputIds.shape[0], inputIds.shape[1], 1, ScalarType.Float64));
     }
 

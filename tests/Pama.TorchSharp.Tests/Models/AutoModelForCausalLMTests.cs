@@ -2,6 +2,7 @@ using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -159,7 +160,7 @@ public sealed class AutoModelForCausalLMTests
             for (long r = 0; r < ids.shape[0]; r++)
             {
                 using var scope = NewDisposeScope();
-                int padding = (int)mask[r].eq(0).sum().item<long>();
+                int padding = (int)mask[r].Eq(0).sum().item<long>();
                 Tensor alone = ids[r, padding..].unsqueeze(0);
                 using CausalLMOutput single = model.Forward(alone);
                 Tensor rowLogits = batched.Logits[r, padding..].unsqueeze(0);

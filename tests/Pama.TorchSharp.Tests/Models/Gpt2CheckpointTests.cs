@@ -2,6 +2,7 @@ using Pama.TorchSharp.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -133,7 +134,7 @@ public sealed class Gpt2CheckpointTests
         string weights = Path.Combine(dir.Path, "model.safetensors");
         source.SavePretrained(dir.Path);
         Dictionary<string, Tensor> all = SafeTensors.Load(weights);
-        all["lm_head.weight"] = all["transformer.wte.weight"] * 2;
+        all["lm_head.weight"] = all["transformer.wte.weight"].Times(2);
         SafeTensors.Save(weights, all);
         Assert.Contains("lm_head.weight", Assert.Throws<InvalidDataException>(() => Gpt2Model.FromPretrained(dir.Path)).Message);
 

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -40,12 +41,12 @@ public sealed class Gpt2TrainingTests
         using (no_grad())
         {
             original = wte.select(0, 7).select(0, 3).item<double>();
-            wte.select(0, 7).select(0, 3).fill_(original + h);
+            wte.select(0, 7).select(0, 3).Fill(original + h);
         }
         double plus = Objective();
-        using (no_grad()) wte.select(0, 7).select(0, 3).fill_(original - h);
+        using (no_grad()) wte.select(0, 7).select(0, 3).Fill(original - h);
         double minus = Objective();
-        using (no_grad()) wte.select(0, 7).select(0, 3).fill_(original);
+        using (no_grad()) wte.select(0, 7).select(0, 3).Fill(original);
         Assert.Equal((plus - minus) / (2 * h), analytic, 1e-6);
     }
 
@@ -61,7 +62,7 @@ public sealed class Gpt2TrainingTests
         Assert.Equal(model.DType, copy.DType);
         Assert.False(copy.training);
 
-        using (no_grad()) copy.state_dict()["transformer.ln_f.bias"].add_(1.0);
+        using (no_grad()) copy.state_dict()["transformer.ln_f.bias"].PlusInPlace(1.0);
         using (Tensor a = model.forward(ids))
         using (Tensor b = copy.forward(ids))
             Assert.NotEqual(TinyGpt2.Values(a), TinyGpt2.Values(b));

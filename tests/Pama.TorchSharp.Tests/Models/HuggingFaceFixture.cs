@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Models;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -32,7 +33,7 @@ internal static class HuggingFaceFixture
     public static (double MaxDifference, long Compared) CompareAtRealTokens(Tensor actual, Tensor expected, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        Tensor keep = mask.ne(0).unsqueeze(-1).expand_as(expected).logical_and(expected.isfinite().all(-1, keepdim: true).expand_as(expected));
+        Tensor keep = mask.Ne(0).unsqueeze(-1).expand_as(expected).logical_and(expected.isfinite().all(-1, keepdim: true).expand_as(expected));
         Tensor difference = (actual.to_type(ScalarType.Float64) - expected.to_type(ScalarType.Float64)).abs().masked_select(keep);
         long compared = difference.numel() / expected.shape[^1];
         return (compared == 0 ? double.NaN : difference.max().item<double>(), compared);

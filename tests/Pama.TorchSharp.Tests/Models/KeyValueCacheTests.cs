@@ -2,6 +2,7 @@ using Pama.TorchSharp.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -56,8 +57,8 @@ public sealed class KeyValueCacheTests
         Assert.Equal(8, cache.Length);
         Assert.Equal(8, cache.Capacity);
         // The first and the last returned keys share storage: the buffer was never replaced by a copy.
-        using (Tensor head = last!.narrow(2, 0, 1)) head.fill_(42.0);
-        using (Tensor seen = k0.narrow(2, 0, 1)) Assert.True(seen.eq(42.0).all().item<bool>());
+        using (Tensor head = last!.narrow(2, 0, 1)) head.Fill(42.0);
+        using (Tensor seen = k0.narrow(2, 0, 1)) Assert.True(seen.Eq(42.0).all().item<bool>());
         last.Dispose();
         k0.Dispose();
         v0.Dispose();

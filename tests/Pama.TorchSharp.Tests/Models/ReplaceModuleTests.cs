@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -22,7 +23,7 @@ public sealed class ReplaceModuleTests
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => base_layer.forward(x) + _shift;
+        public override Tensor forward(Tensor x) => base_layer.forward(x).Plus(_shift);
     }
 
     [Fact]

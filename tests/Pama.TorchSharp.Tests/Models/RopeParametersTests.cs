@@ -1,6 +1,8 @@
 using Pama.TorchSharp.Models;
 using Xunit;
+using TorchSharp;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -72,8 +74,8 @@ public sealed class RopeParametersTests
         RandomizeWeights(plain);
         scaled.load_state_dict(plain.state_dict());
         using Tensor ids = tensor(new long[] { 5, 9, 2, 7, 1, 3 }).unsqueeze(0);
-        using Tensor positions = arange(6, ScalarType.Int64).unsqueeze(0);
-        using Tensor doubled = positions * 2;
+        using Tensor positions = KeptScalars.Arange(0, 6, ScalarType.Int64).unsqueeze(0);
+        using Tensor doubled = positions.Times(2);
         using CausalLMOutput a = plain.Forward(ids, positionIds: positions);
         using CausalLMOutput b = scaled.Forward(ids, positionIds: doubled);
         Assert.True(a.Logits.eq(b.Logits).all().item<bool>());
@@ -94,7 +96,8 @@ public sealed class RopeParametersTests
         using CausalLMOutput a = plain.Forward(shortIds);
         using CausalLMOutput b = dynamic.Forward(shortIds);
         Assert.True(a.Logits.eq(b.Logits).all().item<bool>());
-        using Tensor longIds = arange(12, ScalarType.Int64).remainder(20).unsqueeze(0);
+        using Scalar twenty = 20.ToScalar();
+        using Tensor longIds = KeptScalars.Arange(0, 12, ScalarType.Int64).remainder(twenty).unsqueeze(0);
         using CausalLMOutput c = dynamic.Forward(longIds);
         Assert.True(c.Logits.isfinite().all().item<bool>());
         using CausalLMOutput d = plain.Forward(longIds[.., ..8]);

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models;
 
@@ -27,7 +28,7 @@ public sealed class SlidingWindowTests
         {
             int start = Math.Max(0, t - window + 1);
             using var part = tensor(tokens[start..(t + 1)]).unsqueeze(0);
-            using var positions = arange(start, t + 1, ScalarType.Int64).unsqueeze(0);
+            using var positions = KeptScalars.Arange(start, t + 1, ScalarType.Int64).unsqueeze(0);
             using CausalLMOutput alone = model.Forward(part, positionIds: positions);
             using var last = alone.Logits[0, ^1];
             using var atT = full.Logits[0, t];

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Methods;
 using TorchSharp;
@@ -24,8 +25,8 @@ public sealed class CombinedBackwardTests
         // Rollout log-probs a little off the current ones, so ratios fall on both sides of 1 ± ε.
         Tensor oldLogProbs;
         using (no_grad())
-            oldLogProbs = ResponseForward.Run(policy, sequences).LogProbs + 0.3 * randn([3, 5], ScalarType.Float64, generator: generator);
-        Tensor advantages = randn([3, 5, 3], ScalarType.Float64, generator: generator) + 0.4;
+            oldLogProbs = ResponseForward.Run(policy, sequences).LogProbs.Plus(randn([3, 5], ScalarType.Float64, generator: generator).Times(0.3));
+        Tensor advantages = randn([3, 5, 3], ScalarType.Float64, generator: generator).Plus(0.4);
 
         var forward = ResponseForward.Run(policy, sequences);
         var combined = new PamaMethod(granularity).Combine(new MethodInput(advantages, forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, Epsilon));
@@ -40,8 +41,8 @@ public sealed class CombinedBackwardTests
         {
             var f = ResponseForward.Run(policy, sequences);
             Tensor u = (f.LogProbs - oldLogProbs).exp();
-            Tensor noon = advantages.select(-1, i).clamp_min(0) * weights.select(-1, i);
-            Tensor loss = -(noon * minimum(u, full_like(u, 1 + Epsilon)) * mask).sum() / mask.sum();
+            Tensor noon = advantages.select(-1, i).ClampMin(0.0) * weights.select(-1, i);
+            Tensor loss = -(noon * minimum(u, u.FullLike(1 + Epsilon)) * mask).sum() / mask.sum();
             double[] g = Gradient(policy, loss);
             for (int k = 0; k < g.Length; k++) sum[k] += g[k];
         }
@@ -61,8 +62,8 @@ public sealed class CombinedBackwardTests
         Tensor mask = sequences.ResponseMask;
         Tensor oldLogProbs;
         using (no_grad())
-            oldLogProbs = ResponseForward.Run(policy, sequences).LogProbs + 0.3 * randn([3, 5], ScalarType.Float64, generator: generator);
-        Tensor noon = (randn([3, 5, 3], ScalarType.Float64, generator: generator) + 0.2).clamp_min(0);
+            oldLogProbs = ResponseForward.Run(policy, sequences).LogProbs.Plus(randn([3, 5], ScalarType.Float64, generator: generator).Times(0.3));
+        Tensor noon = randn([3, 5, 3], ScalarType.Float64, generator: generator).Plus(0.2).ClampMin(0.0);
         double[] c = [0.2, 0.5, 0.3];
 
         var forward = ResponseForward.Run(policy, sequences);
@@ -74,7 +75,7 @@ public sealed class CombinedBackwardTests
         {
             var f = ResponseForward.Run(policy, sequences);
             Tensor u = (f.LogProbs - oldLogProbs).exp();
-            Tensor loss = -(noon.select(-1, i) * minimum(u, full_like(u, 1 + Epsilon)) * mask).sum() / mask.sum();
+            Tensor loss = -(noon.select(-1, i) * minimum(u, u.FullLike(1 + Epsilon)) * mask).sum() / mask.sum();
             double[] g = Gradient(policy, loss);
             for (int k = 0; k < g.Length; k++) sum[k] += c[i] * g[k];
         }

@@ -4,6 +4,7 @@ using Pama.TorchSharp.Training.Methods;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -18,9 +19,9 @@ public sealed class GranularityTests
         using var generator = new Generator(21);
         var sequences = TinyModels.Sequences();
         Tensor mask = sequences.ResponseMask;
-        Tensor newLogProbs = 0.3 * randn([B, T], ScalarType.Float64, generator: generator);
+        Tensor newLogProbs = randn([B, T], ScalarType.Float64, generator: generator).Times(0.3);
         Tensor oldLogProbs = zeros(B, T, ScalarType.Float64);
-        Tensor advantages = randn([B, T, N], ScalarType.Float64, generator: generator) + 0.3;
+        Tensor advantages = randn([B, T, N], ScalarType.Float64, generator: generator).Plus(0.3);
         // Row 1 has no positive advantage for objective 2: its per-sequence statistic is 0 (mixed signs case).
         advantages[1, .., 2] = -advantages[1, .., 2].abs();
         var input = new MethodInput(advantages, newLogProbs, oldLogProbs, mask, zeros(B, 9, 4, ScalarType.Float64), Epsilon);

@@ -5,6 +5,7 @@ using Pama.Weightings;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -24,7 +25,7 @@ public sealed class MgdaUbTests
         Tensor mask = sequences.ResponseMask;
         Tensor oldLogProbs;
         using (no_grad())
-            oldLogProbs = ResponseForward.Run(policy, sequences).LogProbs + 0.3 * randn([3, 5], ScalarType.Float64, generator: generator);
+            oldLogProbs = ResponseForward.Run(policy, sequences).LogProbs.Plus(randn([3, 5], ScalarType.Float64, generator: generator).Times(0.3));
         Tensor advantages = randn([3, 5, n], ScalarType.Float64, generator: generator);
 
         var forward = ResponseForward.Run(policy, sequences);
@@ -38,7 +39,7 @@ public sealed class MgdaUbTests
             var f = ResponseForward.Run(policy, sequences);
             Tensor u = (f.LogProbs - oldLogProbs).exp();
             Tensor a = advantages.select(-1, i);
-            Tensor surrogate = minimum(u * a, u.clamp(1 - Epsilon, 1 + Epsilon) * a);
+            Tensor surrogate = minimum(u * a, u.Clamp(1 - Epsilon, 1 + Epsilon) * a);
             Tensor loss = -(surrogate * mask).sum() / mask.sum();
             gradients[i] = TinyModels.Values(autograd.grad([loss], [f.LastHiddenState])[0]);
         }

@@ -3,6 +3,7 @@ using Pama.TorchSharp.Training.Methods;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -16,7 +17,7 @@ public sealed class NoonStatisticsTests
     {
         using var generator = new Generator(3);
         Tensor advantages = randn([4, 7, 3], ScalarType.Float64, generator: generator);
-        Tensor ratios = (0.3 * randn([4, 7], ScalarType.Float64, generator: generator)).exp();
+        Tensor ratios = randn([4, 7], ScalarType.Float64, generator: generator).Times(0.3).exp();
         Tensor mask = tensor(new double[]
         {
             1, 1, 1, 1, 1, 1, 1,

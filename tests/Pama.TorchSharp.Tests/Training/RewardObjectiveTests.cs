@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -25,7 +26,7 @@ public sealed class RewardObjectiveTests
         }
 
         public override Tensor forward(Tensor ids, Tensor mask) =>
-            scale * (ids.eq(_token).to(ScalarType.Float64) * mask.to(ScalarType.Float64)).sum(1) + offset;
+            (scale * (ids.Eq(_token).to(ScalarType.Float64) * mask.to(ScalarType.Float64)).sum(1)).Plus(offset);
     }
 
     private static RewardBatch Batch()

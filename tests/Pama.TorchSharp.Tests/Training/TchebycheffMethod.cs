@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Training.Methods;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -17,7 +18,7 @@ internal sealed class TchebycheffMethod : IMultiObjectiveMethod
     public CombinedAdvantage Combine(MethodInput input)
     {
         using var scope = NewDisposeScope();
-        Tensor tokens = input.Mask.sum().clamp_min(1.0);
+        Tensor tokens = input.Mask.sum().ClampMin(1.0);
         double[] means = [.. (input.Advantages * input.Mask.unsqueeze(-1)).sum([0, 1]).div(tokens).to(ScalarType.Float64).cpu().data<double>()];
         int worst = 0;
         for (int i = 1; i < means.Length; i++)

@@ -6,6 +6,7 @@ using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Training;
 
@@ -34,7 +35,7 @@ public sealed class WhiteningAndCriticTests
         Tensor mask = Mask();
         // Objectives of very different scales and offsets, and garbage on the padding that must not count.
         Tensor scales = tensor(new[] { 0.01, 1.0, 250.0 }, ScalarType.Float64);
-        Tensor advantages = randn([Lengths.Length, T, N], ScalarType.Float64, generator: generator) * scales + tensor(new[] { 3.0, -1.0, 40.0 }, ScalarType.Float64);
+        Tensor advantages = (randn([Lengths.Length, T, N], ScalarType.Float64, generator: generator) * scales).Plus(tensor(new[] { 3.0, -1.0, 40.0 }, ScalarType.Float64));
 
         double[] whitened = TinyModels.Values(AdvantageWhitener.PerObjective(advantages, mask));
 

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -123,7 +124,7 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
         {
             Tensor x = F.dropout(embeddings.Forward(ids), _dropout, training);
             // allowed[b, 1, 1, s]: every query may attend to key s when s is a real token.
-            Tensor allowed = mask.ne(0).view(mask.shape[0], 1, 1, mask.shape[1]);
+            Tensor allowed = mask.Ne(0).view(mask.shape[0], 1, 1, mask.shape[1]);
             return transformer.Forward(x, allowed, training);
         }
     }
@@ -145,8 +146,8 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
 
         public Tensor Forward(Tensor ids)
         {
-            Tensor positions = arange(ids.shape[1], ScalarType.Int64, ids.device).unsqueeze(0);
-            return LayerNorm.forward(word_embeddings.forward(ids) + position_embeddings.forward(positions));
+            Tensor positions = KeptScalars.Arange(0, ids.shape[1], ScalarType.Int64, ids.device).unsqueeze(0);
+            return LayerNorm.forward(word_embeddings.forward(ids).Plus(position_embeddings.forward(positions)));
         }
     }
 
@@ -186,8 +187,8 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
 
         public Tensor Forward(Tensor x, Tensor allowed, bool training)
         {
-            Tensor h = sa_layer_norm.forward(attention.Forward(x, allowed, training) + x);
-            return output_layer_norm.forward(ffn.Forward(h, training) + h);
+            Tensor h = sa_layer_norm.forward(attention.Forward(x, allowed, training).Plus(x));
+            return output_layer_norm.forward(ffn.Forward(h, training).Plus(h));
         }
     }
 
@@ -216,9 +217,9 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
             long batch = x.shape[0], length = x.shape[1], dim = x.shape[2], headSize = dim / _heads;
             Tensor Split(Tensor t) => t.view(batch, length, _heads, headSize).transpose(1, 2);
             Tensor q = Split(q_lin.forward(x)), k = Split(k_lin.forward(x)), v = Split(v_lin.forward(x));
-            Tensor scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headSize);
+            Tensor scores = q.matmul(k.transpose(-1, -2)).DividedBy(Math.Sqrt(headSize));
             // The type's lowest value, as transformers masks: a row with no real token stays finite (uniform weights).
-            scores = scores.masked_fill(allowed.logical_not(), finfo(scores.dtype).min);
+            scores = scores.MaskedFill(allowed.logical_not(), finfo(scores.dtype).min);
             Tensor weights = F.dropout(scores.softmax(-1), _dropout, training);
             Tensor context = weights.matmul(v).transpose(1, 2).reshape(batch, length, dim);
             return out_lin.forward(context);

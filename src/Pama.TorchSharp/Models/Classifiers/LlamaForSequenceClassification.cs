@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -59,7 +60,7 @@ public sealed class LlamaForSequenceClassification : SequenceClassifier
     {
         using var scope = NewDisposeScope();
         (Tensor ids, Tensor mask) = CheckInputs(inputIds, attentionMask, Config.VocabularySize);
-        Tensor positions = arange(ids.shape[1], ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], ids.shape[1]);
+        Tensor positions = KeptScalars.Arange(0, ids.shape[1], ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], ids.shape[1]);
         CausalLMOutput output = llama.Forward(ids, mask, positions);
         Tensor pooled = AtLastNonPadToken(output.LastHiddenState, ids);
         return score.forward(pooled).MoveToOuterDisposeScope();

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -117,8 +118,8 @@ public abstract class SequenceClassifier : nn.Module<Tensor, Tensor, Tensor>
         Tensor last;
         if (PadTokenId is { } pad)
         {
-            using Tensor positions = arange(length, ScalarType.Int64, ids.device).unsqueeze(0);
-            using Tensor real = ids.ne(pad).to(ScalarType.Int64);
+            using Tensor positions = KeptScalars.Arange(0, length, ScalarType.Int64, ids.device).unsqueeze(0);
+            using Tensor real = ids.Ne(pad).to(ScalarType.Int64);
             using Tensor product = positions * real;
             last = product.argmax(1);
         }
@@ -126,10 +127,10 @@ public abstract class SequenceClassifier : nn.Module<Tensor, Tensor, Tensor>
         {
             if (batch != 1)
                 throw new ArgumentException("config.json names no pad_token_id, so the classifier cannot find the last token of several rows; pass one row at a time.", nameof(ids));
-            last = full(1, length - 1, ScalarType.Int64, ids.device);
+            last = KeptScalars.Full([1], length - 1, ScalarType.Int64, ids.device);
         }
         using (last)
-        using (Tensor rows = arange(batch, ScalarType.Int64, ids.device))
+        using (Tensor rows = KeptScalars.Arange(0, batch, ScalarType.Int64, ids.device))
         {
             return hidden[rows, last];
         }

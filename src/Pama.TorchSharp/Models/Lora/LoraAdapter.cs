@@ -2,6 +2,7 @@ using Pama.TorchSharp.IO;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -242,7 +243,7 @@ public sealed class LoraAdapter : IDisposable
                 using var scope = NewDisposeScope();
                 Tensor delta = layer.DeltaWeight();
                 Parameter weight = layer.Target.Weight;
-                weight.copy_(weight.to(delta.dtype).add(delta));
+                weight.copy_(weight.to(delta.dtype).Plus(delta));
             }
         }
         Detach();

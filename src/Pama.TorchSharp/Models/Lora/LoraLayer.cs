@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Models;
 
@@ -58,13 +59,14 @@ internal sealed class LoraLayer : IDisposable
         Tensor x = input.to(A.weight.dtype);
         if (A.training && Dropout > 0) x = ApplyDropout(x);
         Tensor delta = nn.functional.linear(nn.functional.linear(x, A.weight), B.weight);
-        return baseOutput.add(delta, Scale).to(baseOutput.dtype);
+        using Scalar scale = Scale.ToScalar();
+        return baseOutput.add(delta, scale).to(baseOutput.dtype);
     }
 
     /// <summary><c>s · B A</c> in the layout of the base weight (<c>[out, in]</c>, or transposed for <c>fan_in_fan_out</c>).</summary>
     public Tensor DeltaWeight()
     {
-        Tensor delta = B.weight.matmul(A.weight).mul(Scale);
+        Tensor delta = B.weight.matmul(A.weight).Times(Scale);
         return Target.WeightIsInputByOutput ? delta.t() : delta;
     }
 
@@ -81,7 +83,7 @@ internal sealed class LoraLayer : IDisposable
     {
         using var scope = NewDisposeScope();
         Tensor keep = empty(x.shape, x.dtype, CPU).bernoulli_(1 - Dropout, _dropoutGenerator).to(x.device);
-        return x.mul(keep).div(1 - Dropout).MoveToOuterDisposeScope();
+        return x.mul(keep).DividedBy(1 - Dropout).MoveToOuterDisposeScope();
     }
 }
 

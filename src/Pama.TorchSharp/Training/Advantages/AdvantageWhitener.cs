@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Training.Methods;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Advantages;
 
@@ -32,10 +33,10 @@ internal static class AdvantageWhitener
     {
         Tensor tokenMask = mask.unsqueeze(-1);
         Tensor count = mask.sum();
-        Tensor mean = (advantages * tokenMask).sum([0, 1]) / count.clamp_min(1.0);
+        Tensor mean = (advantages * tokenMask).sum([0, 1]) / count.ClampMin(1.0);
         Tensor centred = (advantages - mean) * tokenMask;
-        Tensor bessel = count / (count - 1.0).clamp_min(1.0);
-        Tensor variance = centred.square().sum([0, 1]) / count.clamp_min(1.0) * bessel;
-        return centred * (variance + Epsilon).rsqrt();
+        Tensor bessel = count / count.Minus(1.0).ClampMin(1.0);
+        Tensor variance = centred.Square().sum([0, 1]) / count.ClampMin(1.0) * bessel;
+        return centred * variance.Plus(Epsilon).rsqrt();
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Advantages;
 
@@ -37,11 +38,11 @@ public sealed class GeneralizedAdvantageEstimation : IAdvantageEstimator
             Tensor current = tokenMask.select(1, t);
             Tensor nextValue = t + 1 < length ? maskedValues.select(1, t + 1) : zeros_like(running);
             Tensor nextMask = t + 1 < length ? tokenMask.select(1, t + 1) : zeros_like(current);
-            Tensor delta = (tokenRewards.select(1, t) + gamma * nextValue - maskedValues.select(1, t)) * current;
-            running = delta + gamma * lambda * nextMask * running;
+            Tensor delta = (tokenRewards.select(1, t).Plus(nextValue.Times(gamma)) - maskedValues.select(1, t)) * current;
+            running = delta.Plus(nextMask.Times(gamma * lambda) * running);
             steps[t] = running;
         }
         Tensor advantages = stack(steps, 1);
-        return (advantages, (advantages + maskedValues) * tokenMask);
+        return (advantages, advantages.Plus(maskedValues) * tokenMask);
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Advantages;
 
@@ -28,7 +29,7 @@ public sealed class GroupRelativeAdvantages : IAdvantageEstimator
         if (rows % groupSize != 0)
             throw new ArgumentException($"The batch has {rows} responses, not a multiple of the group size {groupSize}.", nameof(tokenRewards));
         Tensor scores = (tokenRewards * mask.unsqueeze(-1)).sum(1).reshape(rows / groupSize, groupSize, objectives);
-        Tensor normalised = (scores - scores.mean([1], keepdim: true)) / (scores.std(1, unbiased: true, keepdim: true) + 1e-6);
+        Tensor normalised = (scores - scores.mean([1], keepdim: true)) / scores.std(1, unbiased: true, keepdim: true).Plus(1e-6);
         Tensor advantages = normalised.reshape(rows, 1, objectives) * mask.unsqueeze(-1);
         return (advantages, null);
     }

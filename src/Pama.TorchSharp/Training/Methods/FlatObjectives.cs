@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Methods;
 
@@ -24,7 +25,7 @@ internal static class FlatObjectives
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Tensor nonzero = advantages.ne(0.0).logical_and(mask.gt(0).unsqueeze(-1));
+        Tensor nonzero = advantages.Ne(0.0).logical_and(mask.Gt(0).unsqueeze(-1));
         return nonzero.flatten(0, 1).any(dim: 0L).logical_not().cpu().data<bool>().ToArray();
     }
 

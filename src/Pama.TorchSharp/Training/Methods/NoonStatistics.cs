@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Methods;
 
@@ -10,12 +11,12 @@ namespace Pama.TorchSharp.Training.Methods;
 internal static class NoonStatistics
 {
     /// <summary>Noon clipping <c>max(A', 0)</c>.</summary>
-    public static Tensor Clip(Tensor advantages) => advantages.clamp_min(0.0);
+    public static Tensor Clip(Tensor advantages) => advantages.ClampMin(0.0);
 
     /// <summary>Token statistics <c>I^i_t</c> <c>[b, T, n]</c> (zero on padding), float64.</summary>
     public static Tensor PerToken(Tensor noonAdvantages, Tensor ratio, Tensor mask, double epsilon)
     {
-        Tensor unclipped = ratio.le(1.0 + epsilon).to(ScalarType.Float64) * mask.to(ScalarType.Float64);
+        Tensor unclipped = ratio.Le(1.0 + epsilon).to(ScalarType.Float64) * mask.to(ScalarType.Float64);
         return noonAdvantages.to(ScalarType.Float64) * unclipped.unsqueeze(-1);
     }
 
@@ -28,5 +29,5 @@ internal static class NoonStatistics
 
     /// <summary>Per-response statistics <c>a_{b,i} = Σ_t I^i_{b,t} / Σ_t mask_{b,t}</c> <c>[b, n]</c> (our extension).</summary>
     public static Tensor PerSequence(Tensor tokenStatistics, Tensor mask) =>
-        tokenStatistics.sum(1) / mask.to(ScalarType.Float64).sum(1, keepdim: true).clamp_min(1.0);
+        tokenStatistics.sum(1) / mask.to(ScalarType.Float64).sum(1, keepdim: true).ClampMin(1.0);
 }

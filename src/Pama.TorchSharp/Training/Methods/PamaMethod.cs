@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Distributed;
 using Pama.Weightings;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Methods;
 
@@ -56,9 +57,9 @@ public sealed class PamaMethod : IMultiObjectiveMethod
         {
             WeightingGranularity.Batch => PerBatch(noon, NoonStatistics.PerBatchSums(tokenStatistics, input.Mask), n, input.ProcessGroup, active),
             WeightingGranularity.Sequence => PerRow(noon, NoonStatistics.PerSequence(tokenStatistics, input.Mask),
-                input.Mask.sum(1).gt(0), [noon.shape[0], 1, n], n, input.ProcessGroup, active),
+                input.Mask.sum(1).Gt(0), [noon.shape[0], 1, n], n, input.ProcessGroup, active),
             WeightingGranularity.Token => PerRow(noon, tokenStatistics.reshape(-1, n),
-                input.Mask.reshape(-1).gt(0), [noon.shape[0], noon.shape[1], n], n, input.ProcessGroup, active),
+                input.Mask.reshape(-1).Gt(0), [noon.shape[0], noon.shape[1], n], n, input.ProcessGroup, active),
             _ => throw new InvalidOperationException($"Unknown granularity {Granularity}."),
         };
         int[] flatIndices = [.. Enumerable.Range(0, n).Where(i => flat[i])];

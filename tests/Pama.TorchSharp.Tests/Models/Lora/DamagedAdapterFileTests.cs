@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Tests.Training;
 using Xunit;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Tests.Models.Lora;
@@ -287,10 +288,10 @@ public sealed class DamagedAdapterFileTests
                 case "extra": tensors["base_model.model.transformer.h.1.mlp.c_fc.lora_A.weight"] = value.clone(); break;
                 case "shape": tensors[last] = value.narrow(1, 0, 4).contiguous(); break;
                 case "integer": tensors[last] = value.to(ScalarType.Int64); break;
-                case "nan": tensors[last] = value.clone().index_fill_(0, tensor(new long[] { 0 }), double.NaN); break;
-                case "inf-last": tensors[last] = value.clone().index_fill_(0, tensor(new long[] { value.shape[0] - 1 }), double.PositiveInfinity); break;
+                case "nan": using (Scalar nan = double.NaN.ToScalar()) tensors[last] = value.clone().index_fill_(0, tensor(new long[] { 0 }), nan); break;
+                case "inf-last": using (Scalar infinity = double.PositiveInfinity.ToScalar()) tensors[last] = value.clone().index_fill_(0, tensor(new long[] { value.shape[0] - 1 }), infinity); break;
                 // Finite in float64, infinite in the float32 adapter of a float32 model.
-                case "beyond-float32": tensors[last] = value.to(ScalarType.Float64).index_fill_(0, tensor(new long[] { 0 }), 1e300); break;
+                case "beyond-float32": using (Scalar huge = 1e300.ToScalar()) tensors[last] = value.to(ScalarType.Float64).index_fill_(0, tensor(new long[] { 0 }), huge); break;
             }
             using var dir = new TestDirectory();
             SafeTensors.Save(dir.File(LoraAdapter.WeightsFileName), tensors);

@@ -3,6 +3,7 @@ using Pama.TorchSharp.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models.Lora;
 
@@ -92,7 +93,7 @@ public sealed class LoraAdapterTests
         using (plain.Disable()) baseLogits = fixture.Run(model);
         using (no_grad())
             foreach (LoraAdapter adapter in new[] { plain, stabilised })
-                foreach (var p in adapter.Parameters.Where((_, i) => i % 2 == 1)) p.fill_(0.01);
+                foreach (var p in adapter.Parameters.Where((_, i) => i % 2 == 1)) p.Fill(0.01);
         using (no_grad())
             for (int i = 0; i < plain.Parameters.Count; i += 2) stabilised.Parameters[i].copy_(plain.Parameters[i]);
 

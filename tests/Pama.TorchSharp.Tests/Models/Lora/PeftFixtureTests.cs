@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Xunit;
 using static TorchSharp.torch;
+using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Tests.Models.Lora;
 
@@ -88,7 +89,7 @@ public sealed class PeftFixtureTests
         using var adapter = LoraAdapter.Apply(model, new LoraOptions { Rank = 4, Alpha = 8, TargetModules = targets, Seed = 2 });
 
         Assert.Equal(before, fixture.Run(model));
-        using (no_grad()) foreach (var p in adapter.Parameters) p.fill_(0.05);
+        using (no_grad()) foreach (var p in adapter.Parameters) p.Fill(0.05);
         Assert.NotEqual(before, fixture.Run(model));
         using (adapter.Disable()) Assert.Equal(before, fixture.Run(model));
     }
