@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Distributed;
 using Pama.Weightings;
@@ -237,7 +238,7 @@ public static class MultiObjectiveBackward
         {
             Tensor rows = stack(gradients.Select(g => g[k].reshape(-1).to(ScalarType.Float64)).ToArray());
             Tensor block = rows.matmul(rows.t());
-            sum = sum is null ? block : sum.add_(block);
+            sum = sum is null ? block : sum.PlusInPlace(block);
         }
 
         double[] flat = sum!.cpu().data<double>().ToArray();
@@ -323,7 +324,7 @@ public static class MultiObjectiveBackward
         }
         else
         {
-            parameter.grad.add_(cast);
+            parameter.grad.PlusInPlace(cast);
         }
     }
 

@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Aggregation;
 using Pama.TorchSharp.Distributed;
+using Pama.TorchSharp.Tensors;
 using Pama.Weightings;
 using TorchSharp;
 using Xunit;
@@ -263,13 +264,13 @@ public sealed class MultiObjectiveBackwardTests
 
         public IReadOnlyList<Tensor> Parameters { get; }
 
-        public Tensor Trunk(Tensor x) => x.matmul(Parameters[0]).add(Parameters[1]).tanh();
+        public Tensor Trunk(Tensor x) => x.matmul(Parameters[0]).Plus(Parameters[1]).tanh();
 
         public Tensor[] Losses(Tensor x, Tensor y) => HeadLosses(Trunk(x), y);
 
         public Tensor[] HeadLosses(Tensor features, Tensor y) => Enumerable.Range(0, Heads).Select(i =>
         {
-            Tensor error = features.matmul(Parameters[2 + (2 * i)]).add(Parameters[3 + (2 * i)]).squeeze(1).sub(y.select(1, i));
+            Tensor error = features.matmul(Parameters[2 + (2 * i)]).Plus(Parameters[3 + (2 * i)]).squeeze(1).sub(y.select(1, i));
             return error.mul(error).mean();
         }).ToArray();
 
