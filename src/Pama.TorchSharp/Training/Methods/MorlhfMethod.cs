@@ -34,20 +34,18 @@ public sealed class MorlhfMethod : IMultiObjectiveMethod
     public IReadOnlyList<double>? Weights => _weighting?.Weights;
 
     /// <inheritdoc />
-    public void Validate(int objectiveCount)
-    {
-        if (_weighting is not null && _weighting.ObjectiveCount != objectiveCount)
-            throw new ArgumentException($"MORLHF has {_weighting.ObjectiveCount} preference weights for {objectiveCount} objectives.", nameof(objectiveCount));
-    }
+    public IWeighting CreateWeighting(int objectiveCount) => Preferences.For(_weighting, objectiveCount, Name);
+}
 
-    /// <inheritdoc />
-    public CombinedAdvantage Combine(MethodInput input)
+/// <summary>The preference weighting of a method for <c>n</c> objectives: the given one (checked against <c>n</c>) or equal weights.</summary>
+internal static class Preferences
+{
+    public static PreferenceWeighting For(PreferenceWeighting? given, int objectiveCount, string method)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        int n = input.ObjectiveCount;
-        var weights = new double[n];
-        IWeighting weighting = _weighting ?? new PreferenceWeighting([.. Enumerable.Repeat(1.0, n)]);
-        weighting.ComputeWeights(WeightingInput.FromObjectiveCount(n), weights);
-        return CombinedAdvantage.Weighted(input.Advantages, weights);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objectiveCount);
+        if (given is null) return new PreferenceWeighting([.. Enumerable.Repeat(1.0, objectiveCount)]);
+        if (given.ObjectiveCount != objectiveCount)
+            throw new ArgumentException($"{method} has {given.ObjectiveCount} preference weights for {objectiveCount} objectives.", nameof(objectiveCount));
+        return given;
     }
 }
