@@ -5,9 +5,12 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <summary>
 /// A method made of any core <see cref="IWeighting"/>: what the weighting reads is gathered by the trainer over the whole
 /// batch (the Noon statistics, the Gramian of the per-objective policy-loss gradients over <see cref="GramianSource"/>,
-/// each objective's mean reward), and its weights <c>c</c> form the advantage <c>Σ_i c_i A^i</c>. The clipped surrogate is
-/// linear in the advantage on each token's side of the clip, so the one backward gives <c>Σ_i c_i ∇L^i</c>: for a Gramian
-/// reader (MGDA, UPGrad, ...) that is the aggregated gradient, without keeping <c>n</c> gradients past the solve.
+/// each objective's mean reward), and its weights <c>c</c> form the advantage <c>Σ_i c_i A^i</c>. On tokens whose ratio lies in
+/// <c>[1−ε, 1+ε]</c> (every token at a step's first update, where <c>u = 1</c>) the clipped surrogate is linear in the advantage,
+/// so the one backward gives exactly <c>Σ_i c_i ∇L^i</c>: for a Gramian reader (MGDA, UPGrad, ...) the aggregated gradient,
+/// without keeping <c>n</c> gradients past the solve. Beyond the clip range PPO's surrogate depends on the advantage's sign
+/// (<c>A min(u, 1+ε)</c> for <c>A &gt; 0</c>, <c>A max(u, 1−ε)</c> for <c>A &lt; 0</c>), so with standard advantages of mixed signs
+/// the one backward is PPO's clipped loss of the combined advantage, as in MGDA-UB; with Noon-clipped advantages it stays exact.
 /// </summary>
 /// <example><code>
 /// // MGDA over a LoRA adapter's parameters (the trainable ones):
