@@ -34,18 +34,12 @@ public sealed class MorlhfMethod : IMultiObjectiveMethod
     public IReadOnlyList<double>? Weights => _weighting?.Weights;
 
     /// <inheritdoc />
-    public IWeighting CreateWeighting(int objectiveCount) => Preferences.For(_weighting, objectiveCount, Name);
-}
-
-/// <summary>The preference weighting of a method for <c>n</c> objectives: the given one (checked against <c>n</c>) or equal weights.</summary>
-internal static class Preferences
-{
-    public static PreferenceWeighting For(PreferenceWeighting? given, int objectiveCount, string method)
+    public IWeighting CreateWeighting(int objectiveCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objectiveCount);
-        if (given is null) return new PreferenceWeighting([.. Enumerable.Repeat(1.0, objectiveCount)]);
-        if (given.ObjectiveCount != objectiveCount)
-            throw new ArgumentException($"{method} has {given.ObjectiveCount} preference weights for {objectiveCount} objectives.", nameof(objectiveCount));
-        return given;
+        if (_weighting is null) return new PreferenceWeighting([.. Enumerable.Repeat(1.0, objectiveCount)]);
+        if (_weighting.ObjectiveCount != objectiveCount)
+            throw new ArgumentException($"{_weighting.ObjectiveCount} preference weights for {objectiveCount} objectives.", nameof(objectiveCount));
+        return _weighting;
     }
 }

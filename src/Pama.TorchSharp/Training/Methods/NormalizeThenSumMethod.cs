@@ -10,28 +10,26 @@ namespace Pama.TorchSharp.Training.Methods;
 /// </summary>
 public sealed class NormalizeThenSumMethod : IMultiObjectiveMethod
 {
-    private readonly PreferenceWeighting? _weighting;
+    /// <summary>The weighted sum after the normalisation: MORLHF's preferences.</summary>
+    private readonly MorlhfMethod _sum;
 
     /// <summary>Normalise-then-sum with equal weights <c>1/n</c>.</summary>
-    public NormalizeThenSumMethod()
-    {
-    }
+    public NormalizeThenSumMethod() => _sum = new MorlhfMethod();
 
     /// <summary>Normalise-then-sum with the given preferences (normalised to sum 1).</summary>
     /// <param name="preferences">One finite, nonnegative preference per objective, not all zero.</param>
     /// <exception cref="ArgumentException">See <see cref="PreferenceWeighting(double[])"/>; the message names the objective.</exception>
-    public NormalizeThenSumMethod(params double[] preferences)
-    {
-        ArgumentNullException.ThrowIfNull(preferences);
-        _weighting = new PreferenceWeighting(preferences);
-    }
+    public NormalizeThenSumMethod(params double[] preferences) => _sum = new MorlhfMethod(preferences);
 
     /// <inheritdoc />
     public string Name => "GDPO";
+
+    /// <summary>The normalised preference weights, or <c>null</c> for equal weights.</summary>
+    public IReadOnlyList<double>? Weights => _sum.Weights;
 
     /// <inheritdoc />
     public AdvantagePreparation Preparation => AdvantagePreparation.NormalizePerObjective;
 
     /// <inheritdoc />
-    public IWeighting CreateWeighting(int objectiveCount) => Preferences.For(_weighting, objectiveCount, Name);
+    public IWeighting CreateWeighting(int objectiveCount) => _sum.CreateWeighting(objectiveCount);
 }
