@@ -49,8 +49,15 @@ public sealed class DataParallelExactnessTests(TwoRankRuns runs) : IClassFixture
     [
         "pama-batch", "pama-batch-mb4", "pama-sequence", "pama-token", "pama-sequence-mb5", "pama-token-mb5", "pama-whiten-trunk",
         "morlhf", "morlhf-whiten-lora", "mgda-ub", "mgda-ub-whiten-mb3", "gdpo", "mgda-lora", "mgda-last-block", "lowest-reward-first",
-        "pama-sampled",
+        "pama-sampled", "constrained", "catalog-tchebycheff", "catalog-smooth-tchebycheff", "catalog-dwa", "catalog-famo",
     ];
+
+    [Fact]
+    public void EveryScenarioOfTheWorkerIsCompared()
+    {
+        // The worker adds a scenario for every method of the library's catalogue; each must be in the list above.
+        Assert.Equal(File.ReadAllLines(Path.Combine(runs.Single, "scenarios.txt")).Order(), Names.Order());
+    }
 
     public static TheoryData<string> Scenarios => [.. Names];
 

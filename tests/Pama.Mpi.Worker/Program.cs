@@ -24,6 +24,8 @@ using MpiProcessGroup group = MpiProcessGroup.Initialize(ref args);
 var options = Arguments.Parse(args);
 torch.set_num_threads(1);
 Directory.CreateDirectory(options.Out);
+// The scenario names, so the tests can check that they compare every one.
+if (group.Rank == 0) File.WriteAllLines(Path.Combine(options.Out, "scenarios.txt"), Scenarios.All.Select(s => s.Name));
 
 foreach (Scenario scenario in Scenarios.All)
 {
@@ -115,7 +117,18 @@ internal static class Scenarios
             GramianSource.Parameters(n => n.StartsWith("transformer.h.1.", StringComparison.Ordinal), "the last block")), 2),
         new("lowest-reward-first", () => new LowestRewardFirstMethod(), 3),
         new("pama-sampled", () => new PamaMethod(WeightingGranularity.Batch), 2, Sampled: true),
+        new("constrained", () => new WeightingMethod("constrained", _ => new ConstrainedWeighting([0.5, 0.5], [0.6, double.NegativeInfinity], 2.0)), 3),
+        .. Catalogued,
     ];
+
+    /// <summary>Every other method of the library's catalogue (Gramian readers on a LoRA adapter), with whitening on the stateful ones.</summary>
+    private static IEnumerable<Scenario> Catalogued =>
+        MethodCatalog.Keys.Where(k => k is not ("pama" or "morlhf" or "gdpo" or "mgda-ub" or "mgda")).Select(key =>
+        {
+            IWeighting weighting = MethodCatalog.Create(key).CreateWeighting(2);
+            return new Scenario($"catalog-{key}", () => MethodCatalog.Create(key), 3,
+                Whitening: weighting is IStatefulWeighting, Lora: (weighting.Reads & WeightingInputs.Gramian) != 0);
+        });
 }
 
 /// <summary>A tiny float64 GPT-2 with wide random weights (distributions far from uniform), the same on every rank.</summary>

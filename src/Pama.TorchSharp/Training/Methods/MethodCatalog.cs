@@ -5,10 +5,19 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <summary>
 /// Every method the library ships, one line each: a key (as the sample's <c>--method</c> takes it) and how the method is
 /// made with its weighting's published defaults. Nothing is tuned per method: a comparison gives every method the same
-/// trainer budget.
+/// trainer budget. Methods that read rewards against a tracked ideal point (the running best mean reward plus
+/// <see cref="IdealMargin"/>) share that one margin; smooth Tchebycheff uses <see cref="Smoothing"/>. The constrained
+/// weighting needs the user's floors, so it has no entry: use <c>new WeightingMethod("constrained", n =&gt; new
+/// ConstrainedWeighting(preferences, floors, stepSize))</c>.
 /// </summary>
 public static class MethodCatalog
 {
+    /// <summary>Margin of every tracked ideal point, in reward units (DWA and FAMO need it positive).</summary>
+    public const double IdealMargin = 0.1;
+
+    /// <summary>Smooth Tchebycheff's μ, in reward units.</summary>
+    public const double Smoothing = 0.1;
+
     private static readonly (string Key, Func<IMultiObjectiveMethod> Create)[] Entries =
     [
         ("pama", () => new PamaMethod()),
@@ -16,6 +25,10 @@ public static class MethodCatalog
         ("gdpo", () => new NormalizeThenSumMethod()),
         ("mgda-ub", () => new MgdaUbMethod()),
         ("mgda", () => new WeightingMethod("MGDA", _ => new MgdaWeighting())),
+        ("tchebycheff", () => new WeightingMethod("Tchebycheff", n => new TchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin)))),
+        ("smooth-tchebycheff", () => new WeightingMethod("smooth Tchebycheff", n => new SmoothTchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin), Smoothing))),
+        ("dwa", () => new WeightingMethod("DWA", n => new DynamicWeightAverageWeighting(n, IdealPoint.Tracked(IdealMargin)))),
+        ("famo", () => new WeightingMethod("FAMO", n => new FamoWeighting(n, IdealPoint.Tracked(IdealMargin)))),
     ];
 
     /// <summary>Every key, in catalogue order.</summary>
