@@ -12,10 +12,11 @@ public static class MethodNames
     /// <summary>Every method key: the library's <see cref="MethodCatalog"/>, each with its weighting's defaults and the one budget.</summary>
     public static IReadOnlyList<string> Keys => MethodCatalog.Keys;
 
-    /// <summary>The library method for a key (see <see cref="Keys"/>); the granularity key is read by PAMA only.</summary>
+    /// <summary>The library method for a key (see <see cref="Keys"/>); the granularity key is read by PAMA only, the seed by
+    /// methods that draw random numbers (PCGrad's orders, random weighting).</summary>
     /// <exception cref="ArgumentException">Unknown key.</exception>
-    public static IMultiObjectiveMethod ToMethod(string key, string granularity = "batch") =>
-        key == "pama" ? new PamaMethod(ToGranularity(granularity)) : MethodCatalog.Create(key);
+    public static IMultiObjectiveMethod ToMethod(string key, string granularity = "batch", long seed = 0) =>
+        key == "pama" ? new PamaMethod(ToGranularity(granularity)) : MethodCatalog.Create(key, seed);
 
     /// <summary>The title used in tables, plots and samples: the library method's <see cref="IMultiObjectiveMethod.Name"/> (PAMA, MORLHF, MGDA-UB, ...).</summary>
     public static string Title(string key) => ToMethod(key).Name;

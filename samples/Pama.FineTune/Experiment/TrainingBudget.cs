@@ -76,7 +76,7 @@ public sealed record TrainingBudget(
     /// <summary>Trainer options for one run; everything but the method, granularity and seed is the shared budget.</summary>
     public PamaTrainerOptions TrainerOptions(string method, string granularity, int seed, int endOfTextId) => new()
     {
-        Method = MethodNames.ToMethod(method, granularity),
+        Method = MethodNames.ToMethod(method, granularity, seed),
         LearningRate = LearningRate,
         ValueLearningRate = ValueLearningRate,
         ValueHeadInitialization = ValueHeads,

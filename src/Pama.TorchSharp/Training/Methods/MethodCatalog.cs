@@ -18,28 +18,30 @@ public static class MethodCatalog
     /// <summary>Smooth Tchebycheff's μ, in reward units.</summary>
     public const double Smoothing = 0.1;
 
-    private static readonly (string Key, Func<IMultiObjectiveMethod> Create)[] Entries =
+    private static readonly (string Key, Func<long, IMultiObjectiveMethod> Create)[] Entries =
     [
-        ("pama", () => new PamaMethod()),
-        ("morlhf", () => new MorlhfMethod()),
-        ("gdpo", () => new NormalizeThenSumMethod()),
-        ("mgda-ub", () => new MgdaUbMethod()),
-        ("mgda", () => new WeightingMethod("MGDA", _ => new MgdaWeighting())),
-        ("tchebycheff", () => new WeightingMethod("Tchebycheff", n => new TchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin)))),
-        ("smooth-tchebycheff", () => new WeightingMethod("smooth Tchebycheff", n => new SmoothTchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin), Smoothing))),
-        ("dwa", () => new WeightingMethod("DWA", n => new DynamicWeightAverageWeighting(n, IdealPoint.Tracked(IdealMargin)))),
-        ("famo", () => new WeightingMethod("FAMO", n => new FamoWeighting(n, IdealPoint.Tracked(IdealMargin)))),
+        ("pama", _ => new PamaMethod()),
+        ("morlhf", _ => new MorlhfMethod()),
+        ("gdpo", _ => new NormalizeThenSumMethod()),
+        ("mgda-ub", _ => new MgdaUbMethod()),
+        ("mgda", _ => new WeightingMethod("MGDA", _ => new MgdaWeighting())),
+        ("tchebycheff", _ => new WeightingMethod("Tchebycheff", n => new TchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin)))),
+        ("smooth-tchebycheff", _ => new WeightingMethod("smooth Tchebycheff", n => new SmoothTchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin), Smoothing))),
+        ("dwa", _ => new WeightingMethod("DWA", n => new DynamicWeightAverageWeighting(n, IdealPoint.Tracked(IdealMargin)))),
+        ("famo", _ => new WeightingMethod("FAMO", n => new FamoWeighting(n, IdealPoint.Tracked(IdealMargin)))),
     ];
 
     /// <summary>Every key, in catalogue order.</summary>
     public static IReadOnlyList<string> Keys { get; } = [.. Entries.Select(e => e.Key)];
 
     /// <summary>A new instance of the method registered under <paramref name="key"/>.</summary>
+    /// <param name="key">One of <see cref="Keys"/>.</param>
+    /// <param name="seed">Seed of the methods that draw random numbers (PCGrad's orders, random weighting); ignored by the others.</param>
     /// <exception cref="ArgumentException">Unknown key (the message lists the known ones).</exception>
-    public static IMultiObjectiveMethod Create(string key)
+    public static IMultiObjectiveMethod Create(string key, long seed = 0)
     {
         foreach (var (k, create) in Entries)
-            if (k == key) return create();
+            if (k == key) return create(seed);
         throw new ArgumentException($"Unknown method '{key}'; use {string.Join(", ", Keys)}.", nameof(key));
     }
 
