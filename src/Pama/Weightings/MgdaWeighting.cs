@@ -133,7 +133,7 @@ public sealed partial class MgdaWeighting : IWeighting
     }
 
     /// <summary>Validated symmetric part (G + Gᵀ)/2, a new matrix.</summary>
-    private static Matrix<double> SymmetricPart(Matrix<double> gramian)
+    internal static Matrix<double> SymmetricPart(Matrix<double> gramian)
     {
         int n = gramian.RowCount;
         for (int i = 0; i < n; i++)
