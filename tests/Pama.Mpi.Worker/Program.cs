@@ -19,7 +19,7 @@ using static TorchSharp.torch;
 //   --steps K            steps per scenario (default 2)
 //   --checkpoint FILE    save after every step (rank 0 writes); --resume loads it first
 //   --kill-rank R --kill-at-step K   that rank kills itself just before step K (tests a dying worker)
-//   --only NAME          run one scenario
+//   --only A,B,...       run only these scenarios
 using MpiProcessGroup group = MpiProcessGroup.Initialize(ref args);
 var options = Arguments.Parse(args);
 torch.set_num_threads(1);
@@ -30,7 +30,7 @@ if (group.Rank == 0) File.WriteAllLines(Path.Combine(options.Out, "scenarios.txt
 foreach (Scenario scenario in Scenarios.All)
 {
     string name = scenario.Name;
-    if (options.Only is not null && options.Only != name) continue;
+    if (options.Only is not null && !options.Only.Split(',').Contains(name)) continue;
     var policy = TinyPolicy.Create(seed: 1);
     var trainerOptions = new PamaTrainerOptions
     {

@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using Pama.TorchSharp.Aggregation;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Training.Advantages;
 using Pama.Weightings;
@@ -319,50 +320,37 @@ public sealed class CombineStage
 
     /// <summary>
     /// The Gramian <c>G_ij = ⟨∇L^i, ∇L^j⟩</c> of the per-objective clipped-surrogate losses on the prepared advantages, float64,
-    /// over the whole minibatch of the group. Over the last hidden states each rank's states are its own, so the whole
-    /// minibatch's Gramian is <c>Σ_r share_r² G_r</c>; over parameters the ranks share the parameters, so the gradients
-    /// <c>Σ_r share_r ∇L^i_r</c> are summed over the group first (<c>n</c> gradients of the selected parameters).
+    /// over the whole minibatch of the group, formed as <see cref="MultiObjectiveBackward"/> forms it. Each rank differentiates
+    /// its term <c>share_r L^i_r</c> of the loss over all ranks' tokens. Over the last hidden states each rank's states are its
+    /// own, so the whole minibatch's Gramian is the sum of the ranks' Gramians; over parameters the ranks share the parameters,
+    /// so the gradients are summed over the group first (<c>n</c> gradients of the selected parameters).
     /// </summary>
     private Matrix<double> Gramian(MethodInput input, Tensor advantages)
     {
         using var scope = NewDisposeScope();
-        int n = _n;
         bool hidden = Method.GramianSource.IsLastHiddenState;
+        IProcessGroup group = input.ProcessGroup;
         Tensor[] inputs = hidden ? [input.LastHiddenState] : [.. _gramianParameters];
-        var gradients = new Tensor[n];
-        for (int i = 0; i < n; i++)
+        using var share = input.TokenShare.ToScalar();
+        var gradients = new Tensor[_n][];
+        for (int i = 0; i < _n; i++)
         {
             Tensor loss = PpoLosses.ClippedSurrogate(input.NewLogProbs, input.OldLogProbs, advantages.select(-1, i), input.Mask, input.ClipEpsilon);
-            IList<Tensor> grads = autograd.grad([loss], inputs, retain_graph: true, allow_unused: true);
-            gradients[i] = cat([.. grads.Select((g, j) => (g is null || g.IsInvalid ? zeros_like(inputs[j]) : g).detach().reshape(-1).to(ScalarType.Float64))]);
+            gradients[i] = MultiObjectiveBackward.Gradients(group.Size == 1 ? loss : loss.mul(share), inputs, retainGraph: true);
         }
-        Tensor stacked = stack(gradients);
-        double[] entries;
-        if (hidden)
+        try
         {
-            using var shareSquared = (input.TokenShare * input.TokenShare).ToScalar();
-            entries = input.ProcessGroup.Sum(Host(stacked.matmul(stacked.t()).mul(shareSquared)));
+            if (!hidden && group.Size > 1) MultiObjectiveBackward.SumOverGroup(gradients, group);
+            Matrix<double> gramian = MultiObjectiveBackward.Gramian(gradients, hidden ? "the last hidden states" : "trainable parameter");
+            if (!hidden || group.Size == 1) return gramian;
+            double[] summed = group.Sum(gramian.ToRowMajorArray());
+            if (summed.Any(v => !double.IsFinite(v))) throw new ArgumentException("the Gramian summed over the ranks overflows float64.");
+            return Matrix<double>.Build.Dense(_n, _n, (r, c) => summed[r * _n + c]);
         }
-        else if (input.ProcessGroup.Size == 1)
+        catch (ArgumentException e)
         {
-            entries = Host(stacked.matmul(stacked.t()));
+            throw new NonFiniteTrainingException($"{Method.Name}: {e.Message} The update was refused and no parameter changed.");
         }
-        else
-        {
-            using var share = input.TokenShare.ToScalar();
-            double[] summed = input.ProcessGroup.Sum(Host(stacked.mul(share)));
-            Tensor whole = tensor(summed, [n, stacked.shape[1]], ScalarType.Float64);
-            entries = Host(whole.matmul(whole.t()));
-        }
-        var gramian = Matrix<double>.Build.Dense(n, n);
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                gramian[i, j] = entries[i * n + j];
-                if (!double.IsFinite(gramian[i, j]))
-                    throw new NonFiniteTrainingException($"{Method.Name}: Gramian entry ({i}, {j}) is {gramian[i, j]}; the update was refused and no parameter changed.");
-            }
-        return gramian;
     }
 
     /// <summary>The weighting's input restricted to the objectives in <paramref name="active"/>.</summary>

@@ -4,7 +4,8 @@ namespace Pama.TorchSharp.Training.Methods;
 
 /// <summary>
 /// Every method the library ships, one line each: a key (as the sample's <c>--method</c> takes it) and how the method is
-/// made with its weighting's published defaults. Nothing is tuned per method: a comparison gives every method the same
+/// made with its weighting's published defaults; the Gramian readers (MGDA and the aggregators) take the gradients of
+/// every trainable parameter (with a LoRA adapter: the adapter's). Nothing is tuned per method: a comparison gives every method the same
 /// trainer budget. Methods that read rewards against a tracked ideal point (the running best mean reward plus
 /// <see cref="IdealMargin"/>) share that one margin; smooth Tchebycheff uses <see cref="Smoothing"/>. The constrained
 /// weighting needs the user's floors, so it has no entry: use <c>new WeightingMethod("constrained", n =&gt; new
@@ -18,6 +19,9 @@ public static class MethodCatalog
     /// <summary>Smooth Tchebycheff's μ, in reward units.</summary>
     public const double Smoothing = 0.1;
 
+    /// <summary>CAGrad's c (the authors' toy value, as in the aggregation demo).</summary>
+    public const double CaGradC = 0.5;
+
     private static readonly (string Key, Func<long, IMultiObjectiveMethod> Create)[] Entries =
     [
         ("pama", _ => new PamaMethod()),
@@ -29,6 +33,15 @@ public static class MethodCatalog
         ("smooth-tchebycheff", _ => new WeightingMethod("smooth Tchebycheff", n => new SmoothTchebycheffWeighting(Equal(n), IdealPoint.Tracked(IdealMargin), Smoothing))),
         ("dwa", _ => new WeightingMethod("DWA", n => new DynamicWeightAverageWeighting(n, IdealPoint.Tracked(IdealMargin)))),
         ("famo", _ => new WeightingMethod("FAMO", n => new FamoWeighting(n, IdealPoint.Tracked(IdealMargin)))),
+        ("upgrad", _ => new WeightingMethod("UPGrad", _ => new UpgradWeighting())),
+        ("dualproj", _ => new WeightingMethod("DualProj", _ => new DualProjWeighting())),
+        ("pcgrad", seed => new WeightingMethod("PCGrad", _ => new PcGradWeighting(seed))),
+        ("cagrad", _ => new WeightingMethod("CAGrad", _ => new CaGradWeighting(CaGradC))),
+        ("imtl-g", _ => new WeightingMethod("IMTL-G", _ => new ImtlGWeighting())),
+        ("aligned-mtl", _ => new WeightingMethod("Aligned-MTL", _ => new AlignedMtlWeighting())),
+        ("nash-mtl", _ => new WeightingMethod("Nash-MTL", _ => new NashMtlWeighting())),
+        ("mean", _ => new WeightingMethod("mean", _ => new MeanWeighting())),
+        ("random", seed => new WeightingMethod("random", _ => new RandomWeighting(seed))),
     ];
 
     /// <summary>Every key, in catalogue order.</summary>
