@@ -332,6 +332,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         UpdateSummary summary;
         try
         {
+            for (int i = 0; i < n; i++)
+                if (!double.IsFinite(meanRewards[i]))
+                    throw new NonFiniteTrainingException(
+                        $"The mean reward of objective {i} ('{ObjectiveNames[i]}') over the batch is {meanRewards[i]} (the rewards' sum overflowed); the step was refused and no parameter changed.");
             _stage.BeginStep(meanRewards);
             MethodState.CheckIdenticalOnEveryRank(_stage.Weighting, Options.ProcessGroup, Options.Method.Name);
             advantages = _stage.PrepareStep(advantages, mask, Options.AdvantageWhitening, Options.ProcessGroup);
@@ -368,7 +372,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         if (_stallWarned || _consecutiveStationaryUpdates < Options.StallWarningUpdates || stationary.Count == 0) return;
         _stallWarned = true;
         string message =
-            $"PAMA left the policy unchanged for {_consecutiveStationaryUpdates} consecutive updates (s* = 0; last: {stationary[^1].Cause}). " +
+            $"{Options.Method.Name} left the policy unchanged for {_consecutiveStationaryUpdates} consecutive updates (last: {stationary[^1].Cause}). " +
             "s* = 0 means some objective had no positive advantage on an unclipped token: every sampled response scored at or below " +
             "that objective's value estimate, so PAMA finds no direction that improves it without hurting it and does not step the policy. " +
             "Check that the objective's reward varies across responses (a constant or saturated reward gives no signal), keep the default " +

@@ -103,6 +103,24 @@ public sealed class MethodStateTests : IDisposable
     }
 
     [Fact]
+    public void ARefusedStepLeavesTheMethodsStateAsItWas()
+    {
+        // Finite rewards near the top of float64: the weighting observes their (finite) means, then the squared value losses
+        // overflow and the step is refused; the observation must be undone with it.
+        var method = new RunningMeanMethod();
+        var (trainer, _) = TinyModels.Trainer(Options(method) with { ValueHeadInitialization = ValueHeadInitialization.Zero },
+            Pama.TorchSharp.Training.Rewards.RewardObjective.FromText("huge", (p, r) => 1e160 * (1 + r.Length)),
+            Pama.TorchSharp.Training.Rewards.RewardObjective.FromText("small", (p, r) => r.Length));
+        using var _ = trainer;
+
+        var error = Assert.Throws<NonFiniteTrainingException>(() => trainer.Step(TinyModels.Prompts));
+
+        Assert.True(method.Weighting!.Observations == 1, error.Message);
+        Assert.Equal(new double[3], method.Weighting.State);
+        Assert.Equal(0, trainer.StepCount);
+    }
+
+    [Fact]
     public void ACheckpointWithoutMethodStateLoadsForStatelessMethodsOnly()
     {
         // A checkpoint as written before the method-state section existed: the same sections, that one left out.
