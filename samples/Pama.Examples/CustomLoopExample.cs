@@ -31,7 +31,7 @@ public static class CustomLoopExample
         using var policyOptimizer = new KeptAdamW(policyParameters, lr: 1e-5);
         using var valueOptimizer = new KeptAdamW(headParameters, lr: 1e-5);
         using Scalar valueLossCoefficient = 0.1.ToScalar();                // explicit, kept alive until backward is done
-        IMultiObjectiveMethod method = new PamaMethod();                  // or new MorlhfMethod(0.5, 0.5), new MgdaUbMethod(), yours
+        var stage = new CombineStage(new PamaMethod(), n);                // or new MorlhfMethod(0.5, 0.5), new MgdaUbMethod(), yours
         IAdvantageEstimator estimator = new GeneralizedAdvantageEstimation(gamma: 1.0, lambda: 0.95);
         using var generator = new Generator(seed: 1);
         using var scope = NewDisposeScope();
@@ -57,10 +57,12 @@ public static class CustomLoopExample
         // 3. Per-objective advantages: per-token rewards with the KL penalty, GAE with head i for objective i.
         var (tokenRewards, _) = TokenRewards.Compute(oldLogProbs, referenceLogProbs, responseMask, rewards, klCoefficient: 0.2);
         var (advantages, returns) = estimator.Estimate(tokenRewards, values, responseMask);   // [B, T, n]
+        stage.BeginStep([.. Enumerable.Range(0, n).Select(i => scores.Where((_, k) => k % n == i).Average())]);   // mean rewards
+        advantages = stage.PrepareStep(advantages, responseMask, AdvantageWhitening.None);
 
         // 4. One PPO update: forward with gradients, PAMA forms ONE advantage, clipped surrogate + value losses, ONE backward.
         ResponseForward current = ResponseForward.Run(policy, sequences);
-        CombinedAdvantage combined = method.Combine(new MethodInput(
+        CombinedAdvantage combined = stage.Combine(new MethodInput(
             advantages, current.LogProbs, oldLogProbs, responseMask, current.LastHiddenState, ClipEpsilon: 0.2));
         Tensor policyLoss = PpoLosses.ClippedSurrogate(current.LogProbs, oldLogProbs, combined.Advantage, responseMask, epsilon: 0.2);
         Tensor valueLoss = PpoLosses.ValueLosses(valueHeads.call(current.ResponseHiddenState), values, returns!, responseMask, clipRange: 0.2).sum();

@@ -7,6 +7,8 @@ using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
+using Pama.Examples;
+using Pama.Weightings;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,24 +22,28 @@ using static TorchSharp.torch;
 //   --throw-rank R --throw-at-step K that rank throws just before step K (tests an exception on one rank)
 //   --resume-rank R      with --resume, only that rank loads the checkpoint (tests ranks that disagree)
 //   --mismatch-rank R    that rank makes a sum of another length first (tests an exception inside a collective)
-//   --only NAME          run one scenario
+//   --only A,B,...       run only these scenarios
 using MpiProcessGroup group = MpiProcessGroup.Initialize(ref args);
 var options = Arguments.Parse(args);
 torch.set_num_threads(1);
 Directory.CreateDirectory(options.Out);
+// The scenario names, so the tests can check that they compare every one.
+if (group.Rank == 0) File.WriteAllLines(Path.Combine(options.Out, "scenarios.txt"), Scenarios.All.Select(s => s.Name));
 
-foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
+foreach (Scenario scenario in Scenarios.All)
 {
-    if (options.Only is not null && options.Only != name) continue;
+    string name = scenario.Name;
+    if (options.Only is not null && !options.Only.Split(',').Contains(name)) continue;
     var policy = TinyPolicy.Create(seed: 1);
-    var reference = TinyPolicy.Create(seed: 1);
     var trainerOptions = new PamaTrainerOptions
     {
-        Method = method,
+        Method = scenario.Method(),
         LearningRate = 1e-3,
         ValueLearningRate = 1e-2,
         PpoEpochs = 2,
-        MiniBatches = miniBatches,
+        MiniBatches = scenario.MiniBatches,
+        AdvantageWhitening = scenario.Whitening ? AdvantageWhitening.PerObjective : AdvantageWhitening.None,
+        Critic = scenario.TrunkCritic ? CriticTraining.ThroughTrunk : CriticTraining.HeadsOnly,
         Generation = new SamplingOptions { MaxNewTokens = 6 },
         Seed = 11,
         ProcessGroup = group,
@@ -48,10 +54,23 @@ foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
         RewardObjective.FromTokenIds("even-tokens", (_, r) => r.Count(t => t % 2 == 0) / 3.0 - 0.5),
         RewardObjective.FromTokenIds("length", (_, r) => Math.Clamp(r.Count / 4.0, 0.5, 1.5)),
     ];
-    using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, TinyPolicy.Tokenizer, objectives, trainerOptions);
+    LoraAdapter? adapter = null;
+    if (scenario.Lora)
+    {
+        using var loraGenerator = new Generator(5);
+        adapter = LoraAdapter.Apply(policy, new LoraOptions { Rank = 2, Alpha = 4, TargetModules = ["c_attn", "c_fc"] }, loraGenerator);
+        // PEFT starts B at zero; random B makes the first step's gradients of A nonzero too.
+        using (no_grad())
+            foreach (var (n, p) in policy.named_parameters())
+                if (n.Contains(".lora_B", StringComparison.Ordinal)) p.normal_(0, 0.2, loraGenerator);
+    }
+    using var trainer = adapter is null
+        ? new PamaTrainer<Gpt2Model>(policy, TinyPolicy.Create(seed: 1), TinyPolicy.Tokenizer, objectives, trainerOptions)
+        : new PamaTrainer<Gpt2Model>(policy, adapter, TinyPolicy.Tokenizer, objectives, trainerOptions);
     if (options.Resume && options.Checkpoint is not null && (options.ResumeRank ?? group.Rank) == group.Rank) trainer.Load(options.Checkpoint);
 
     var (prompts, responses, rewards) = FixedBatch.Share(group.Rank, group.Size);
+    int objectiveCount = 2;
     var steps = new List<object>();
     if (options.MismatchRank == group.Rank) group.AllReduceSum(new double[1000]);
     while (trainer.StepCount < options.Steps)
@@ -61,10 +80,10 @@ foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
         if (options.ThrowRank == group.Rank && options.ThrowAtStep == trainer.StepCount + 1)
             throw new InvalidOperationException($"rank {group.Rank} fails on purpose before step {trainer.StepCount + 1}");
         using var scope = NewDisposeScope();
-        StepMetrics m = sampled
+        StepMetrics m = scenario.Sampled
             ? trainer.Step(FixedBatch.PromptTexts(group.Rank, group.Size))
-            : trainer.Step(trainer.FromResponses(prompts, responses), tensor(rewards, [prompts.Count, 2], ScalarType.Float64));
-        steps.Add(new { m.Step, m.MeanRewards, m.Weights, m.OptimalValue, m.PolicyLoss, m.ValueLosses, m.ClipFraction, m.Kl, m.KlCoefficient, m.ResponseTokens, m.StationaryUpdates });
+            : trainer.Step(trainer.FromResponses(prompts, responses), tensor(rewards, [prompts.Count, objectiveCount], ScalarType.Float64));
+        steps.Add(new { m.Step, m.MeanRewards, m.Weights, m.OptimalValue, m.Statistics, m.PolicyLoss, m.ValueLosses, m.ClipFraction, m.Kl, m.KlCoefficient, m.ResponseTokens, m.StationaryUpdates, m.Updates });
         if (options.Checkpoint is not null) trainer.Save(options.Checkpoint);
     }
     var parameters = policy.named_parameters().Concat(trainer.ValueHeads.named_parameters().Select(p => ("value_heads." + p.name, p.parameter)))
@@ -74,19 +93,48 @@ foreach (var (name, method, miniBatches, sampled) in Scenarios.All)
 }
 return 0;
 
-/// <summary>The scenarios: every PAMA granularity, MORLHF and MGDA-UB, with one and with two minibatches.</summary>
+/// <summary>A scenario: a method (made fresh per run: a stateful weighting's state is the run's) and the options it runs with.</summary>
+internal sealed record Scenario(string Name, Func<IMultiObjectiveMethod> Method, int MiniBatches, bool Sampled = false,
+    bool Whitening = false, bool TrunkCritic = false, bool Lora = false);
+
+/// <summary>
+/// The scenarios: every PAMA granularity, every shipped method (and one written outside the library, reading the batch's
+/// rewards), with one and several minibatches (with the uneven shares of <see cref="FixedBatch"/>, a rank holds no row of
+/// some minibatches), whitening, a critic through the trunk, and a LoRA adapter.
+/// </summary>
 internal static class Scenarios
 {
-    public static IEnumerable<(string Name, IMultiObjectiveMethod Method, int MiniBatches, bool Sampled)> All =>
+    public static IEnumerable<Scenario> All =>
     [
-        ("pama-batch", new PamaMethod(WeightingGranularity.Batch), 1, false),
-        ("pama-batch-mb4", new PamaMethod(WeightingGranularity.Batch), 4, false),
-        ("pama-sequence", new PamaMethod(WeightingGranularity.Sequence), 2, false),
-        ("pama-token", new PamaMethod(WeightingGranularity.Token), 1, false),
-        ("morlhf", new MorlhfMethod([0.3, 0.7]), 2, false),
-        ("mgda-ub", new MgdaUbMethod(), 1, false),
-        ("pama-sampled", new PamaMethod(WeightingGranularity.Batch), 2, true),
+        new("pama-batch", () => new PamaMethod(WeightingGranularity.Batch), 1),
+        new("pama-batch-mb4", () => new PamaMethod(WeightingGranularity.Batch), 4),
+        new("pama-sequence", () => new PamaMethod(WeightingGranularity.Sequence), 2),
+        new("pama-token", () => new PamaMethod(WeightingGranularity.Token), 1),
+        new("pama-sequence-mb5", () => new PamaMethod(WeightingGranularity.Sequence), 5),
+        new("pama-token-mb5", () => new PamaMethod(WeightingGranularity.Token), 5),
+        new("pama-whiten-trunk", () => new PamaMethod(), 3, Whitening: true, TrunkCritic: true),
+        new("morlhf", () => new MorlhfMethod([0.3, 0.7]), 2),
+        new("morlhf-whiten-lora", () => new MorlhfMethod([0.3, 0.7]), 3, Whitening: true, Lora: true),
+        new("mgda-ub", () => new MgdaUbMethod(), 1),
+        new("mgda-ub-whiten-mb3", () => new MgdaUbMethod(), 3, Whitening: true),
+        new("gdpo", () => new NormalizeThenSumMethod(0.4, 0.6), 3),
+        new("mgda-lora", () => new WeightingMethod("MGDA", _ => new MgdaWeighting()), 3, Lora: true),
+        new("mgda-last-block", () => new WeightingMethod("MGDA", _ => new MgdaWeighting(),
+            GramianSource.Parameters(n => n.StartsWith("transformer.h.1.", StringComparison.Ordinal), "the last block")), 2),
+        new("lowest-reward-first", () => new LowestRewardFirstMethod(), 3),
+        new("pama-sampled", () => new PamaMethod(WeightingGranularity.Batch), 2, Sampled: true),
+        new("constrained", () => new WeightingMethod("constrained", _ => new ConstrainedWeighting([0.5, 0.5], [0.6, double.NegativeInfinity], 2.0)), 3),
+        .. Catalogued,
     ];
+
+    /// <summary>Every other method of the library's catalogue (Gramian readers on a LoRA adapter), with whitening on the stateful ones.</summary>
+    private static IEnumerable<Scenario> Catalogued =>
+        MethodCatalog.Keys.Where(k => k is not ("pama" or "morlhf" or "gdpo" or "mgda-ub" or "mgda")).Select(key =>
+        {
+            IWeighting weighting = MethodCatalog.Create(key).CreateWeighting(2);
+            return new Scenario($"catalog-{key}", () => MethodCatalog.Create(key), 3,
+                Whitening: weighting is IStatefulWeighting, Lora: (weighting.Reads & WeightingInputs.Gramian) != 0);
+        });
 }
 
 /// <summary>A tiny float64 GPT-2 with wide random weights (distributions far from uniform), the same on every rank.</summary>
@@ -111,21 +159,32 @@ internal static class TinyPolicy
     }
 }
 
-/// <summary>Eight rows of prompts, responses and two rewards, fixed; a rank takes a contiguous share.</summary>
+/// <summary>
+/// Ten rows of prompts, responses and two rewards, fixed; a rank takes a contiguous share, uneven on purpose: 3 and 7 rows on two
+/// ranks, 3, 3 and 4 on three.
+/// </summary>
 internal static class FixedBatch
 {
-    private const int Rows = 8;
+    private const int Rows = 10;
 
-    /// <summary>A rank's contiguous share of eight fixed prompt texts (sampled scenario).</summary>
+    /// <summary>First row of each rank's share, and the end.</summary>
+    private static int Start(int rank, int size) => rank == size ? Rows : size switch
+    {
+        1 => 0,
+        2 => new[] { 0, 3 }[rank],
+        _ => Rows * rank / size,
+    };
+
+    /// <summary>A rank's contiguous share of ten fixed prompt texts (sampled scenario).</summary>
     public static IReadOnlyList<string> PromptTexts(int rank, int size)
     {
-        string[] all = ["The film", "I think", "A story of", "Why", "Once upon a time", "It was", "Good", "The end of the"];
-        return all[(Rows * rank / size)..(Rows * (rank + 1) / size)];
+        string[] all = ["The film", "I think", "A story of", "Why", "Once upon a time", "It was", "Good", "The end of the", "Never", "She said"];
+        return all[Start(rank, size)..Start(rank + 1, size)];
     }
 
     public static (List<IReadOnlyList<int>> Prompts, List<IReadOnlyList<int>> Responses, double[] Rewards) Share(int rank, int size)
     {
-        int start = Rows * rank / size, end = Rows * (rank + 1) / size;
+        int start = Start(rank, size), end = Start(rank + 1, size);
         var prompts = new List<IReadOnlyList<int>>();
         var responses = new List<IReadOnlyList<int>>();
         var rewards = new List<double>();

@@ -8,9 +8,9 @@ public sealed class FineTuneCommand
 {
     private readonly Option<string[]> _methods = new("--method", "-m")
     {
-        Description = "Alignment method to run; repeat for several (default: all three).",
+        Description = "Alignment method to run; repeat for several (default: pama, morlhf and mgda-ub).",
         AllowMultipleArgumentsPerToken = true,
-        HelpName = "pama|morlhf|mgda-ub",
+        HelpName = string.Join("|", Experiment.MethodNames.Keys),
     };
 
     private readonly Option<int> _sweep = new("--sweep")
@@ -143,7 +143,7 @@ public sealed class FineTuneCommand
     /// <summary>Builds the root command; <paramref name="run"/> receives the validated options and returns the exit code.</summary>
     public RootCommand Create(Func<FineTuneOptions, CancellationToken, Task<int>> run)
     {
-        _methods.AcceptOnlyFromAmong(FineTuneOptions.AllMethods);
+        _methods.AcceptOnlyFromAmong([.. Experiment.MethodNames.Keys]);
         _granularity.AcceptOnlyFromAmong(FineTuneOptions.AllGranularities);
         _device.AcceptOnlyFromAmong(FineTuneOptions.AllDevices);
         _objectives.Validators.Add(ValidateObjectives);

@@ -39,8 +39,8 @@ public sealed record FineTuneOptions(
     string Preset = "default",
     bool OneEpoch = false)
 {
-    /// <summary>Method keys, in the order they run by default.</summary>
-    public static readonly string[] AllMethods = ["pama", "morlhf", "mgda-ub"];
+    /// <summary>Method keys of the default run, in the order they run (every selectable key: <see cref="Experiment.MethodNames.Keys"/>).</summary>
+    public static readonly string[] AllMethods = Experiment.MethodNames.Defaults;
 
     /// <summary>Built-in objective names.</summary>
     public static readonly string[] AllObjectives = ["sentiment", "length", "non-repetition"];

@@ -77,6 +77,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         {
             // Starting over: nothing of an earlier run may be mistaken for this one's (the pretrained cache stays).
             if (IsRankZero && Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
+            string board = Path.Combine(output, "tensorboard");
+            if (IsRankZero && Directory.Exists(board)) Directory.Delete(board, recursive: true);
             foreach (string file in OutputFiles) File.Delete(Path.Combine(output, file));
         }
         else if (IsRankZero && !Directory.Exists(runs))
@@ -236,6 +238,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
 
         // Metrics written after the checkpoint belong to steps that will be taken again.
         _metrics.RemoveAll(r => r.Method == method && r.Seed == seed && r.Step > trainer.StepCount);
+        // Per-objective curves for `tensorboard --logdir OUT/tensorboard`: one folder per run, one event file per session.
+        using var board = new TensorBoardWriter(Path.Combine(Path.GetDirectoryName(_metricsPath)!, "tensorboard", $"{method}-seed{seed}"));
         IProgressTask task = progress.Start(label, options.Steps);
         task.Report((int)trainer.StepCount, "starting");
         double stepSeconds = 0;
@@ -260,6 +264,8 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
             {
                 _metrics.Add(new MetricRow((int)metrics.Step, method, seed, objectives[i].Name, metrics.MeanRewards[i], metrics.Weights[i], metrics.OptimalValue, metrics.Kl));
             }
+
+            board.Write(metrics.Step, TensorBoardScalars.Of(metrics, objectives.Select(o => o.Name).ToArray()));
 
             task.Report((int)metrics.Step, Status(metrics, objectives));
             if (metrics.Step % CheckpointEvery == 0)

@@ -6,17 +6,19 @@ namespace Pama.FineTune.Experiment;
 /// <summary>The command line's method keys and the library methods they stand for; titles are the methods' own names.</summary>
 public static class MethodNames
 {
-    /// <summary>The library method for a key (<c>pama</c>, <c>morlhf</c>, <c>mgda-ub</c>); the granularity key is read by PAMA only.</summary>
-    /// <exception cref="ArgumentException">Unknown key.</exception>
-    public static IMultiObjectiveMethod ToMethod(string key, string granularity = "batch") => key switch
-    {
-        "pama" => new PamaMethod(ToGranularity(granularity)),
-        "morlhf" => new MorlhfMethod(),
-        "mgda-ub" => new MgdaUbMethod(),
-        _ => throw new ArgumentException($"Unknown method '{key}'; use pama, morlhf or mgda-ub.", nameof(key)),
-    };
+    /// <summary>The methods of the default run (the paper's comparison).</summary>
+    public static readonly string[] Defaults = ["pama", "morlhf", "mgda-ub"];
 
-    /// <summary>The title used in tables, plots and samples: the library method's <see cref="IMultiObjectiveMethod.Name"/> (PAMA, MORLHF, MGDA-UB).</summary>
+    /// <summary>Every method key: the library's <see cref="MethodCatalog"/>, each with its weighting's defaults and the one budget.</summary>
+    public static IReadOnlyList<string> Keys => MethodCatalog.Keys;
+
+    /// <summary>The library method for a key (see <see cref="Keys"/>); the granularity key is read by PAMA only, the seed by
+    /// methods that draw random numbers (PCGrad's orders, random weighting).</summary>
+    /// <exception cref="ArgumentException">Unknown key.</exception>
+    public static IMultiObjectiveMethod ToMethod(string key, string granularity = "batch", long seed = 0) =>
+        key == "pama" ? new PamaMethod(ToGranularity(granularity)) : MethodCatalog.Create(key, seed);
+
+    /// <summary>The title used in tables, plots and samples: the library method's <see cref="IMultiObjectiveMethod.Name"/> (PAMA, MORLHF, MGDA-UB, ...).</summary>
     public static string Title(string key) => ToMethod(key).Name;
 
     /// <summary>The library granularity for a key (<c>batch</c>, <c>sequence</c>, <c>token</c>).</summary>

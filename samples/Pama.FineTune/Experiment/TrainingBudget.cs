@@ -83,7 +83,7 @@ public sealed record TrainingBudget(
     /// <exception cref="ArgumentException">A preference for a method other than MORLHF.</exception>
     public PamaTrainerOptions TrainerOptions(string method, string granularity, int seed, int endOfTextId, IReadOnlyList<double>? preference = null) => new()
     {
-        Method = preference is null ? MethodNames.ToMethod(method, granularity)
+        Method = preference is null ? MethodNames.ToMethod(method, granularity, seed)
             : method == RunArm.SweptMethod ? new MorlhfMethod([.. preference])
             : throw new ArgumentException($"Only MORLHF takes a preference vector, not '{method}'.", nameof(preference)),
         LearningRate = LearningRate,

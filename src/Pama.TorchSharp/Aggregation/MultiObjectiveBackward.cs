@@ -208,7 +208,7 @@ public static class MultiObjectiveBackward
     }
 
     /// <summary>∂loss/∂xₖ for every tensor xₖ (zeros where the loss does not depend on it), detached.</summary>
-    private static Tensor[] Gradients(Tensor loss, IReadOnlyList<Tensor> inputs, bool retainGraph)
+    internal static Tensor[] Gradients(Tensor loss, IReadOnlyList<Tensor> inputs, bool retainGraph)
     {
         var raw = autograd.grad([loss], [.. inputs], retain_graph: retainGraph, allow_unused: true);
         var result = new Tensor[inputs.Count];
@@ -229,7 +229,7 @@ public static class MultiObjectiveBackward
     }
 
     /// <summary>Gᵢⱼ = Σₖ ⟨gᵢₖ, gⱼₖ⟩ accumulated in float64, one tensor k at a time; non-finite gradients named.</summary>
-    private static Matrix<double> Gramian(Tensor[][] gradients, string kind)
+    internal static Matrix<double> Gramian(Tensor[][] gradients, string kind)
     {
         int n = gradients.Length;
         using var scope = NewDisposeScope();
@@ -274,7 +274,7 @@ public static class MultiObjectiveBackward
     }
 
     /// <summary>Replaces every gradient by its sum over the group, through one float64 host buffer.</summary>
-    private static void SumOverGroup(Tensor[][] gradients, IProcessGroup group)
+    internal static void SumOverGroup(Tensor[][] gradients, IProcessGroup group)
     {
         using var scope = NewDisposeScope();
         Tensor flat = cat(gradients.SelectMany(g => g).Select(t => t.reshape(-1).to(ScalarType.Float64).cpu()).ToArray());

@@ -51,6 +51,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     private readonly ITextTokenizer _tokenizer;
     private readonly RolloutSampler<TModel> _sampler;
     private readonly PpoUpdater _updater;
+    private readonly CombineStage _stage;
     private readonly Device _device;
     private readonly ScalarType _dtype;
     private readonly int _maxNewTokens;
@@ -140,7 +141,9 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         sampling.Validate(policy.VocabularySize);
         _maxNewTokens = sampling.MaxNewTokens;
         _sampler = new RolloutSampler<TModel>(policy, reference, adapter, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
-        _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, options.Method, options);
+        _stage = new CombineStage(options.Method, objectives.Count, ObjectiveNames,
+            policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)));
+        _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, _stage, options);
     }
 
     /// <summary>The settings the trainer was created with.</summary>
@@ -313,25 +316,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             && Options.AdvantageEstimator == AdvantageEstimator.Gae)
             (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames, Options.ProcessGroup);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
-        // Returns stay those of the unwhitened advantages (TRL).
-        advantages = AdvantageWhitener.Apply(Options, advantages, mask);
-        UpdateSummary summary;
-        try
-        {
-            summary = _updater.Run(rollout, advantages, returns, _generator);
-        }
-        catch (NonFiniteTrainingException) when (uncalibratedBias is not null)
-        {
-            // The calibration is part of the first step: a refused step leaves the heads as they were (it runs again next step).
-            ValueHeads.SetBias(uncalibratedBias);
-            throw;
-        }
-        _valueHeadsCalibrated = true;
-        IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
-            s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]))];
-        WarnIfStalled(stationary, summary.Updates);
 
-        // What the step reports and the KL controller sees are over the whole batch (all ranks of a data-parallel run):
+        // What the step reports, the KL controller and the method see are over the whole batch (all ranks of a data-parallel run):
         // one host copy and one sum of [Σ rewards (n), Σ response KL, response tokens, Σ entropy × tokens, rows].
         int n = _objectives.Count;
         double[] local = cat([
@@ -341,15 +327,44 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         double[] sums = Options.ProcessGroup.Sum([.. local, rollout.Entropy * local[n + 1], rollout.Count]);
         double rows = sums[n + 3];
         double meanKl = sums[n] / rows;
+        double[] meanRewards = [.. sums[..n].Select(v => v / rows)];
+
+        // The method's step: a stateful weighting observes the batch's rewards once (undone if the step is refused); then the
+        // advantages are prepared (normalised, whitened) over the whole batch as the method needs. Returns stay those of the
+        // unwhitened advantages (TRL).
+        double[]? methodState = MethodState.Snapshot(_stage.Weighting);
+        UpdateSummary summary;
+        try
+        {
+            for (int i = 0; i < n; i++)
+                if (!double.IsFinite(meanRewards[i]))
+                    throw new NonFiniteTrainingException(
+                        $"The mean reward of objective {i} ('{ObjectiveNames[i]}') over the batch is {meanRewards[i]} (the rewards' sum overflowed); the step was refused and no parameter changed.");
+            _stage.BeginStep(meanRewards);
+            MethodState.CheckIdenticalOnEveryRank(_stage.Weighting, Options.ProcessGroup, Options.Method.Name);
+            advantages = _stage.PrepareStep(advantages, mask, Options.AdvantageWhitening, Options.ProcessGroup);
+            summary = _updater.Run(rollout, advantages, returns, _generator);
+        }
+        catch (NonFiniteTrainingException)
+        {
+            // A refused step changes nothing: the calibration (part of the first step) runs again next step, the method's state
+            // is as before the step.
+            if (uncalibratedBias is not null) ValueHeads.SetBias(uncalibratedBias);
+            MethodState.Restore(_stage.Weighting, methodState);
+            throw;
+        }
+        _valueHeadsCalibrated = true;
+        IReadOnlyList<StationaryUpdate> stationary = [.. summary.Stationary.Select(s => new StationaryUpdate(
+            s.Update, [.. s.WithoutPositiveAdvantage.Select(i => ObjectiveNames[i])], [.. s.Flat.Select(i => ObjectiveNames[i])]) { Reason = s.Cause })];
+        WarnIfStalled(stationary, summary.Updates);
         _kl.Update(meanKl, (int)rows);
 
         StepCount++;
-        double[] meanRewards = [.. sums[..n].Select(v => v / rows)];
         return new StepMetrics(
             StepCount, meanRewards, summary.Weights, summary.OptimalValue, summary.StationaryUpdates, summary.Updates,
             summary.PolicyUpdated, meanKl, beta, summary.ClipFraction, summary.PolicyLoss, summary.ValueLosses, sums[n + 2] / Math.Max(sums[n + 1], 1),
             (long)sums[n + 1], clock.Elapsed.TotalSeconds, summary.WeightingSeconds)
-        { StationaryDetails = stationary };
+        { StationaryDetails = stationary, Statistics = summary.Statistics };
     }
 
     /// <summary>Counts consecutive stationary updates across steps and raises <see cref="Warning"/> once when they reach the threshold.</summary>
@@ -361,7 +376,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         if (_stallWarned || _consecutiveStationaryUpdates < Options.StallWarningUpdates || stationary.Count == 0) return;
         _stallWarned = true;
         string message =
-            $"PAMA left the policy unchanged for {_consecutiveStationaryUpdates} consecutive updates (s* = 0; last: {stationary[^1].Cause}). " +
+            $"{Options.Method.Name} left the policy unchanged for {_consecutiveStationaryUpdates} consecutive updates (last: {stationary[^1].Cause}). " +
             "s* = 0 means some objective had no positive advantage on an unclipped token: every sampled response scored at or below " +
             "that objective's value estimate, so PAMA finds no direction that improves it without hurting it and does not step the policy. " +
             "Check that the objective's reward varies across responses (a constant or saturated reward gives no signal), keep the default " +
@@ -466,7 +481,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     /// <summary>
     /// Saves the policy, value heads, both optimizer states, step counter, KL coefficient, generator state, method
-    /// and objective names to <paramref name="path"/>, with a checksum, atomically: the previous file survives any failure.
+    /// (name and, for a stateful weighting, its state) and objective names to <paramref name="path"/>, with a checksum, atomically: the previous file survives any failure.
     /// </summary>
     /// <remarks>In a data-parallel run every rank holds the same state, so only rank 0 writes; on other ranks this does nothing.</remarks>
     public void Save(string path)
@@ -535,7 +550,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     // With an adapter the checkpoint holds the adapter's matrices, not the frozen base (the caller rebuilds the base from its files).
     private TrainerCheckpoint.Parts Parts() =>
-        new(_adapter?.ParameterModule() ?? (nn.Module)_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator);
+        new(_adapter?.ParameterModule() ?? (nn.Module)_policy, ValueHeads, _policyOptimizer, _valueOptimizer, _generator, _stage.Weighting);
 
     private static OptimizerHelper CreateOptimizer(OptimizerFactory? factory, IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay, string group)
     {

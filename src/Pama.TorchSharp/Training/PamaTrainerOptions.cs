@@ -12,7 +12,8 @@ public sealed record PamaTrainerOptions
 {
     /// <summary>
     /// How the objectives are combined into one advantage (default <see cref="PamaMethod"/> at batch granularity, the paper):
-    /// <see cref="PamaMethod"/>, <see cref="MorlhfMethod"/>, <see cref="MgdaUbMethod"/> or your own <see cref="IMultiObjectiveMethod"/>.
+    /// <see cref="PamaMethod"/>, <see cref="MorlhfMethod"/>, <see cref="NormalizeThenSumMethod"/>, <see cref="MgdaUbMethod"/>,
+    /// <see cref="WeightingMethod"/> over any core weighting, or your own <see cref="IMultiObjectiveMethod"/>.
     /// Method-specific settings (PAMA's granularity, MORLHF's preferences) live in the method object.
     /// </summary>
     public IMultiObjectiveMethod Method { get; init; } = new PamaMethod();
@@ -146,7 +147,7 @@ public sealed record PamaTrainerOptions
     {
         if (objectiveCount < 1) throw new ArgumentException($"At least one objective is required, got {objectiveCount}.", nameof(objectiveCount));
         Require(Method is not null, nameof(Method), "must not be null");
-        try { Method!.Validate(objectiveCount); }
+        try { _ = Method!.CreateWeighting(objectiveCount) ?? throw new ArgumentException("it created no weighting."); }
         catch (ArgumentException e) { throw new ArgumentException($"{nameof(Method)} {Method!.Name} is invalid: {e.Message}", nameof(Method), e); }
         Require(LearningRateSchedule is not null, nameof(LearningRateSchedule), "must not be null");
         Require(Enum.IsDefined(AdvantageEstimator), nameof(AdvantageEstimator), $"unknown estimator {AdvantageEstimator}");

@@ -11,8 +11,8 @@ namespace Pama.TorchSharp.Training;
 /// <summary>
 /// The PPO epochs of one step: for every minibatch, forward the policy, let the method form the one
 /// advantage, build the loss (clipped surrogate + value losses), ONE backward, guard and clip the
-/// gradients, step the optimizers. The policy optimizer is skipped when the method reports that the
-/// advantage cannot move the policy (PAMA with <c>s* = 0</c>), so weight decay and momentum leave it untouched.
+/// gradients, step the optimizers. The policy optimizer is skipped when the combine stage decides that the
+/// advantage cannot move the policy (<see cref="CombineStage"/>'s stationary rules), so weight decay and momentum leave it untouched.
 /// </summary>
 internal sealed class PpoUpdater(
     ICausalLanguageModel policy,
@@ -20,7 +20,7 @@ internal sealed class PpoUpdater(
     ValueHeads valueHeads,
     OptimizerHelper policyOptimizer,
     OptimizerHelper valueOptimizer,
-    IMultiObjectiveMethod method,
+    CombineStage stage,
     PamaTrainerOptions options)
 {
     private readonly IReadOnlyList<Parameter> _valueParameters = [.. valueHeads.parameters()];
@@ -55,10 +55,12 @@ internal sealed class PpoUpdater(
             throw new ArgumentException($"{nameof(PamaTrainerOptions.MiniBatches)} is {options.MiniBatches} but the step has only {allRows} responses.", nameof(options));
 
         var weightSum = new double[n];
+        var statisticSum = new double[n];
+        bool hasStatistics = false;
         var valueLossSum = new double[n];
         double optimalValueSum = 0, clipFractionSum = 0, policyLossSum = 0, weightingSeconds = 0;
         int updates = 0, stationary = 0;
-        var stationaryDetails = new List<(int, int[], int[])>();
+        var stationaryDetails = new List<(int, int[], int[], string)>();
         bool policyUpdated = false;
         for (int epoch = 0; epoch < options.PpoEpochs; epoch++)
         {
@@ -73,11 +75,17 @@ internal sealed class PpoUpdater(
                 var result = UpdateMinibatch(rollout, advantages, returns, local.to(advantages.device));
                 updates++;
                 for (int i = 0; i < n; i++) weightSum[i] += result.Combined.Weights[i];
+                if (result.Combined.Statistics is { } statistics)
+                {
+                    hasStatistics = true;
+                    for (int i = 0; i < n; i++) statisticSum[i] += statistics[i];
+                }
                 optimalValueSum += result.Combined.OptimalValue;
                 if (!result.Combined.UpdatesPolicy)
                 {
                     stationary++;
-                    stationaryDetails.Add((updates, [.. result.Combined.WithoutPositiveAdvantage ?? []], [.. result.Combined.Flat ?? []]));
+                    stationaryDetails.Add((updates, [.. result.Combined.WithoutPositiveAdvantage ?? []], [.. result.Combined.Flat ?? []],
+                        result.Combined.StationaryCause ?? "the policy could not move"));
                 }
                 policyUpdated |= result.Combined.UpdatesPolicy;
                 clipFractionSum += result.ClipFraction;
@@ -89,7 +97,8 @@ internal sealed class PpoUpdater(
         return new UpdateSummary(
             [.. weightSum.Select(w => w / updates)], optimalValueSum / updates, stationary, updates, policyUpdated,
             clipFractionSum / updates, policyLossSum / updates,
-            returns is null ? [] : [.. valueLossSum.Select(v => v / updates)], weightingSeconds, stationaryDetails);
+            returns is null ? [] : [.. valueLossSum.Select(v => v / updates)], weightingSeconds, stationaryDetails,
+            hasStatistics ? [.. statisticSum.Select(v => v / updates)] : [.. Enumerable.Repeat(double.NaN, n)]);
     }
 
     private (CombinedAdvantage Combined, double PolicyLoss, double[] ValueLosses, double ClipFraction, double WeightingSeconds) UpdateMinibatch(
@@ -103,13 +112,14 @@ internal sealed class PpoUpdater(
         // Data parallelism: every token mean below becomes this rank's term of the mean over all ranks' tokens.
         double share = TokenShare(mask);
 
-        // The method reads the ratio at the current policy, so PAMA's statistics are recomputed every update.
+        // The stage reads the ratio at the current policy, so PAMA's statistics are recomputed every update; it decides alike on
+        // every rank whether the policy moves.
         var clock = Stopwatch.StartNew();
-        CombinedAdvantage combined = method.Combine(new MethodInput(
+        CombinedAdvantage combined = stage.Combine(new MethodInput(
             advantages.index_select(0, rows), forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, options.ClipEpsilon)
         { ProcessGroup = _group, TokenShare = share });
         double weightingSeconds = clock.Elapsed.TotalSeconds;
-        bool updatesPolicy = _group.Size == 1 ? combined.UpdatesPolicy : _group.Sum(combined.UpdatesPolicy ? 1 : 0)[0] > 0;
+        bool updatesPolicy = combined.UpdatesPolicy;
         Tensor policyLoss = Share(PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, options.ClipEpsilon), share);
         Tensor? valueLosses = returns is null ? null : Share(PpoLosses.ValueLosses(
             options.Critic == CriticTraining.ThroughTrunk ? valueHeads.ForwardThroughTrunk(forward.ResponseHiddenState) : valueHeads.call(forward.ResponseHiddenState),

@@ -1,7 +1,8 @@
 namespace Pama.TorchSharp.Training;
 
 /// <summary>
-/// A PAMA update that left the policy unchanged because Theorem 1 gave <c>s* = 0</c>, and why.
+/// An update that left the policy unchanged, and why: PAMA's Theorem 1 gave <c>s* = 0</c> (or a weighting's optimal value was 0),
+/// every objective was flat, or the combined advantage was zero on every token (the rules of <see cref="Methods.CombineStage"/>).
 /// </summary>
 /// <remarks>
 /// With Noon clipping every statistic is <c>a_i = mean_t max(A'^i_t, 0) 1[u_t ≤ 1+ε] ≥ 0</c>, so <c>s* = 0</c> means
@@ -17,14 +18,17 @@ namespace Pama.TorchSharp.Training;
 /// when every objective is flat, the batch gave no signal at all.</param>
 public sealed record StationaryUpdate(int Update, IReadOnlyList<string> ObjectivesWithoutPositiveAdvantage, IReadOnlyList<string> FlatObjectives)
 {
-    /// <summary>Why, in a few words, e.g. <c>no positive unclipped advantage for 'no-shouting'</c>.</summary>
-    public string Cause =>
-        ObjectivesWithoutPositiveAdvantage.Count > 0 ? $"no positive unclipped advantage for {Names(ObjectivesWithoutPositiveAdvantage)}"
-        : FlatObjectives.Count > 0 ? $"the advantages of {Names(FlatObjectives)} were zero on every token (their rewards did not vary)"
-        : "no objective had a positive unclipped advantage";
+    /// <summary>The combine stage's reason, in a few words; set by the trainer.</summary>
+    public string? Reason { get; init; }
 
-    /// <summary>A one-line explanation, e.g. <c>update 2: s* = 0, no positive unclipped advantage for 'no-shouting'</c>.</summary>
-    public override string ToString() => $"update {Update}: s* = 0, {Cause}";
+    /// <summary>Why, in a few words, e.g. <c>s* = 0: no positive unclipped advantage for 'no-shouting'</c>.</summary>
+    public string Cause =>
+        Reason ?? (ObjectivesWithoutPositiveAdvantage.Count > 0 ? $"s* = 0: no positive unclipped advantage for {Names(ObjectivesWithoutPositiveAdvantage)}"
+        : FlatObjectives.Count > 0 ? $"the advantages of {Names(FlatObjectives)} were zero on every token (their rewards did not vary)"
+        : "the policy could not move");
+
+    /// <summary>A one-line explanation, e.g. <c>update 2: s* = 0: no positive unclipped advantage for 'no-shouting'</c>.</summary>
+    public override string ToString() => $"update {Update}: {Cause}";
 
     private static string Names(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

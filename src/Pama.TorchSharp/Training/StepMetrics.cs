@@ -4,8 +4,8 @@ namespace Pama.TorchSharp.Training;
 /// <param name="Step">Number of the step (1 for the first step).</param>
 /// <param name="MeanRewards">Mean reward of each objective over the step's responses.</param>
 /// <param name="Weights">Weights <c>c</c> of the objectives, mean over the updates (and over rows for per-sequence or per-token weighting).</param>
-/// <param name="OptimalValue">PAMA's <c>s*</c>, mean over the updates; <c>NaN</c> for MORLHF and MGDA-UB.</param>
-/// <param name="StationaryUpdates">Updates in which PAMA found <c>s* = 0</c> and left the policy untouched.</param>
+/// <param name="OptimalValue">The weighting's optimal value (PAMA's <c>s*</c>, MGDA's <c>cᵀGc</c>), mean over the updates; <c>NaN</c> for weightings without one (MORLHF).</param>
+/// <param name="StationaryUpdates">Updates that left the policy untouched (<see cref="StationaryDetails"/> says why).</param>
 /// <param name="Updates">Minibatch updates in the step (PPO epochs × minibatches).</param>
 /// <param name="PolicyUpdated">Whether the policy optimizer stepped at least once.</param>
 /// <param name="Kl">Mean over responses of the summed per-token KL <c>Σ_t (log π_old − log π_ref)</c> at rollout.</param>
@@ -38,19 +38,24 @@ public sealed record StepMetrics(
     double WeightingSeconds)
 {
     /// <summary>
-    /// The updates of this step in which PAMA found <c>s* = 0</c> and left the policy unchanged, each with the objectives
-    /// that had no positive unclipped advantage (see <see cref="StationaryUpdate"/>); empty when the policy moved in
-    /// every update, and always empty for MORLHF and MGDA-UB.
+    /// The updates of this step that left the policy unchanged, each with its reason (see <see cref="StationaryUpdate"/>);
+    /// empty when the policy moved in every update.
     /// </summary>
     public IReadOnlyList<StationaryUpdate> StationaryDetails { get; init; } = [];
 
     /// <summary>
-    /// Why the policy did not move in some updates of this step, in one line (e.g. <c>s* = 0 in 4 of 4 updates: no
-    /// positive unclipped advantage for 'no-shouting'</c>); <c>null</c> when it moved in every update.
+    /// Why the policy did not move in some updates of this step, in one line (e.g. <c>policy unchanged in 4 of 4 updates: s* = 0:
+    /// no positive unclipped advantage for 'no-shouting'</c>); <c>null</c> when it moved in every update.
     /// </summary>
     public string? StationaryReason => StationaryDetails.Count == 0 ? null :
-        $"s* = 0 in {StationaryDetails.Count} of {Updates} updates: " + string.Join("; ", StationaryDetails
+        $"policy unchanged in {StationaryDetails.Count} of {Updates} updates: " + string.Join("; ", StationaryDetails
             .Select(d => d.Cause).Distinct());
+
+    /// <summary>
+    /// Each objective's statistic <c>a_i</c> (PAMA's Noon statistic on the method's prepared advantages), mean over the updates
+    /// (and rows); <c>NaN</c> entries when the method's weighting reads no statistics.
+    /// </summary>
+    public IReadOnlyList<double> Statistics { get; init; } = [];
 
     /// <summary>Sampled response tokens per second of wall-clock step time.</summary>
     public double TokensPerSecond => Seconds > 0 ? ResponseTokens / Seconds : 0;

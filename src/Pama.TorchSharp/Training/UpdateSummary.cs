@@ -11,4 +11,5 @@ internal sealed record UpdateSummary(
     double PolicyLoss,
     double[] ValueLosses,
     double WeightingSeconds,
-    IReadOnlyList<(int Update, int[] WithoutPositiveAdvantage, int[] Flat)> Stationary);
+    IReadOnlyList<(int Update, int[] WithoutPositiveAdvantage, int[] Flat, string Cause)> Stationary,
+    double[] Statistics);

@@ -54,6 +54,30 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("tchebycheff")]
+    [InlineData("smooth-tchebycheff")]
+    [InlineData("dwa")]
+    [InlineData("famo")]
+    [InlineData("gdpo")]
+    [InlineData("mgda")]
+    [InlineData("upgrad")]
+    [InlineData("dualproj")]
+    [InlineData("pcgrad")]
+    [InlineData("cagrad")]
+    [InlineData("imtl-g")]
+    [InlineData("aligned-mtl")]
+    [InlineData("nash-mtl")]
+    [InlineData("mean")]
+    [InlineData("random")]
+    public void EveryWeightingIsSelectableByMethod(string key)
+    {
+        (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse("--method", key);
+        Assert.Empty(errors);
+        Assert.Equal([key], options!.Methods);
+        Assert.Equal(Pama.TorchSharp.Training.Methods.MethodCatalog.Create(key).Name, Pama.FineTune.Experiment.MethodNames.Title(key));
+    }
+
+    [Theory]
     [InlineData("--objectives", "sentiment")]
     [InlineData("--objectives", "sentiment,humor")]
     [InlineData("--objectives", "length,length")]

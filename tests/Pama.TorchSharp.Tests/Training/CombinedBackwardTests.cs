@@ -29,7 +29,7 @@ public sealed class CombinedBackwardTests
         Tensor advantages = randn([3, 5, 3], ScalarType.Float64, generator: generator).Plus(0.4);
 
         var forward = ResponseForward.Run(policy, sequences);
-        var combined = new PamaMethod(granularity).Combine(new MethodInput(advantages, forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, Epsilon));
+        var combined = new CombineStage(new PamaMethod(granularity), 3).Combine(new MethodInput(advantages, forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, Epsilon));
         Tensor combinedLoss = PpoLosses.ClippedSurrogate(forward.LogProbs, oldLogProbs, combined.Advantage, mask, Epsilon);
         double[] oneBackward = Gradient(policy, combinedLoss);
 

@@ -25,7 +25,7 @@ public sealed class GranularityTests
         // Row 1 has no positive advantage for objective 2: its per-sequence statistic is 0 (mixed signs case).
         advantages[1, .., 2] = -advantages[1, .., 2].abs();
         var input = new MethodInput(advantages, newLogProbs, oldLogProbs, mask, zeros(B, 9, 4, ScalarType.Float64), Epsilon);
-        var combined = new PamaMethod(granularity).Combine(input);
+        var combined = new CombineStage(new PamaMethod(granularity), N).Combine(input);
         return (TinyModels.Values(advantages), TinyModels.Values(newLogProbs.exp()), TinyModels.Values(mask), combined);
     }
 
@@ -62,7 +62,8 @@ public sealed class GranularityTests
             var statistics = new double[N];
             for (int i = 0; i < N; i++) statistics[i] = m[row] * NoonStatistic.Contribution(a[row * N + i], u[row], Epsilon);
             var expected = new double[N];
-            double s = PamaSolver.Solve(statistics, expected);
+            // A padded token has no statistic and gets no weight.
+            double s = m[row] > 0 ? PamaSolver.Solve(statistics, expected) : double.NaN;
             anyMixed |= m[row] > 0 && s == 0;
             double sum = 0;
             for (int i = 0; i < N; i++)

@@ -29,7 +29,7 @@ public sealed class MgdaUbTests
         Tensor advantages = randn([3, 5, n], ScalarType.Float64, generator: generator);
 
         var forward = ResponseForward.Run(policy, sequences);
-        var combined = new MgdaUbMethod().Combine(new MethodInput(advantages, forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, Epsilon));
+        var combined = new CombineStage(new MgdaUbMethod(), n).Combine(new MethodInput(advantages, forward.LogProbs, oldLogProbs, mask, forward.LastHiddenState, Epsilon));
 
         // Independent: standard PPO loss per objective (negatives kept), gradient w.r.t. the last hidden states,
         // Gramian by explicit dot products.

@@ -7,8 +7,9 @@ namespace Pama.TorchSharp.Training.Checkpoints;
 /// <summary>
 /// The trainer's checkpoint: everything that decides the next step, so that resuming equals never stopping.
 /// A file of named sections (<see cref="CheckpointFormat"/>): <c>trainer</c> (method, objective names, step
-/// counter, KL coefficient), <c>generator</c>, <c>policy</c>, <c>value-heads</c>, <c>policy-optimizer</c> and
-/// <c>value-optimizer</c>. The frozen reference model is not stored: it is the pretrained model the caller
+/// counter, KL coefficient), <c>generator</c>, <c>policy</c>, <c>value-heads</c>, <c>policy-optimizer</c>,
+/// <c>value-optimizer</c> and <c>method-state</c> (a stateful weighting's state; empty for stateless methods, and absent
+/// from files written before it existed, which then load for stateless methods only). The frozen reference model is not stored: it is the pretrained model the caller
 /// constructs the trainer with.
 /// </summary>
 /// <remarks>
@@ -30,6 +31,7 @@ internal static class TrainerCheckpoint
     private const string ValueHeadsSection = "value-heads";
     private const string PolicyOptimizerSection = "policy-optimizer";
     private const string ValueOptimizerSection = "value-optimizer";
+    private const string MethodStateSection = "method-state";
 
     /// <summary>Optimizer states up to this size are snapshotted in memory before a load; larger ones in a temporary file.</summary>
     private const long InMemorySnapshotLimit = 256L << 20;
@@ -38,7 +40,8 @@ internal static class TrainerCheckpoint
     public sealed record Header(string Method, IReadOnlyList<string> ObjectiveNames, long StepCount, double KlCoefficient);
 
     /// <summary>The stateful parts of a trainer.</summary>
-    public sealed record Parts(nn.Module Policy, nn.Module ValueHeads, OptimizerHelper PolicyOptimizer, OptimizerHelper ValueOptimizer, Generator Generator);
+    public sealed record Parts(nn.Module Policy, nn.Module ValueHeads, OptimizerHelper PolicyOptimizer, OptimizerHelper ValueOptimizer, Generator Generator,
+        Pama.Weightings.IWeighting? Weighting = null);
 
     /// <summary>Writes the checkpoint atomically: readers see the previous file or the complete new one.</summary>
     public static void Save(string path, Header header, Parts parts)
@@ -56,6 +59,12 @@ internal static class TrainerCheckpoint
             .Add(ValueHeadsSection, w => TensorSection.Write(w, Tensors(parts.ValueHeads)))
             .Add(PolicyOptimizerSection, w => parts.PolicyOptimizer.save_state_dict(w))
             .Add(ValueOptimizerSection, w => parts.ValueOptimizer.save_state_dict(w))
+            .Add(MethodStateSection, w =>
+            {
+                double[] state = Methods.MethodState.Snapshot(parts.Weighting!) ?? [];
+                w.Write(state.Length);
+                foreach (double v in state) w.Write(v);
+            })
             .Save(path);
     }
 
@@ -75,6 +84,7 @@ internal static class TrainerCheckpoint
         // Read: every section into fresh objects, each checked against the trainer.
         Header header = file.Read(TrainerSection, r => ReadHeader(r, path, expected));
         byte[] generatorState = file.Read(GeneratorSection, r => ReadGeneratorState(r, parts.Generator));
+        double[]? methodState = ReadMethodState(file, path, header.Method, parts.Weighting);
         var policyTargets = TargetsOf(parts.Policy);
         var valueTargets = TargetsOf(parts.ValueHeads);
         Dictionary<string, Tensor>? policy = null, valueHeads = null;
@@ -83,8 +93,23 @@ internal static class TrainerCheckpoint
             policy = file.Read(PolicySection, r => TensorSection.Read(r, policyTargets));
             valueHeads = file.Read(ValueHeadsSection, r => TensorSection.Read(r, valueTargets));
 
-            // Commit. The optimizers first: TorchSharp checks their stored types and shapes while it loads them.
-            LoadOptimizers(file, [(PolicyOptimizerSection, parts.PolicyOptimizer), (ValueOptimizerSection, parts.ValueOptimizer)]);
+            // Commit. The method's state first (its LoadState validates every entry and changes nothing on error), then the
+            // optimizers: TorchSharp checks their stored types and shapes while it loads them.
+            double[]? previousMethodState = parts.Weighting is null ? null : Methods.MethodState.Snapshot(parts.Weighting);
+            if (methodState is not null)
+            {
+                try { Methods.MethodState.Restore(parts.Weighting!, methodState); }
+                catch (ArgumentException e) { throw new InvalidDataException($"'{path}', section '{MethodStateSection}': {e.Message}", e); }
+            }
+            try
+            {
+                LoadOptimizers(file, [(PolicyOptimizerSection, parts.PolicyOptimizer), (ValueOptimizerSection, parts.ValueOptimizer)]);
+            }
+            catch
+            {
+                if (methodState is not null) Methods.MethodState.Restore(parts.Weighting!, previousMethodState);
+                throw;
+            }
             TensorSection.CopyInto(policyTargets, policy);
             TensorSection.CopyInto(valueTargets, valueHeads);
             using (Tensor state = tensor(generatorState, dtype: ScalarType.Byte))
@@ -132,6 +157,27 @@ internal static class TrainerCheckpoint
         if (step < 0) throw new InvalidDataException($"the step counter {step} is negative.");
         if (!double.IsFinite(kl) || kl < 0) throw new InvalidDataException($"the KL coefficient {kl} is not finite and nonnegative.");
         return expected with { StepCount = step, KlCoefficient = kl };
+    }
+
+    /// <summary>The stored state of a stateful weighting (checked for length), or <c>null</c> when there is none to restore.</summary>
+    private static double[]? ReadMethodState(SectionReader file, string path, string method, Pama.Weightings.IWeighting? weighting)
+    {
+        int expected = weighting is Pama.Weightings.IStatefulWeighting stateful ? stateful.StateLength : 0;
+        if (!file.Has(MethodStateSection))
+        {
+            if (expected == 0) return null;
+            throw new InvalidDataException(
+                $"'{path}' holds no state of method {method}, which keeps {expected} numbers of state; it was written before method states were saved.");
+        }
+        return file.Read(MethodStateSection, r =>
+        {
+            int length = r.ReadInt32();
+            if (length != expected)
+                throw new InvalidDataException($"the method's state has {length} numbers; method {method} here keeps {expected}.");
+            var state = new double[length];
+            for (int k = 0; k < length; k++) state[k] = r.ReadDouble();
+            return length == 0 ? null : state;
+        });
     }
 
     private static byte[] ReadGeneratorState(BinaryReader reader, Generator generator)

@@ -1,5 +1,5 @@
+using TorchSharp;
 using static TorchSharp.torch;
-using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Methods;
 
@@ -11,10 +11,10 @@ namespace Pama.TorchSharp.Training.Methods;
 /// hurt it at first order. Typically its reward was the same for every response (a clipped reward at its bound,
 /// a constant) while the policy still equals the reference, so the KL part of its per-token reward is zero too.</para>
 /// <para>Left in a min-norm problem (PAMA's Theorem 1, MGDA's min-norm point), its zero gradient is itself the
-/// minimum, so the method would stop although the other objectives could improve without harming it. PAMA and
-/// MGDA-UB therefore compute their weights over the other objectives and give the flat ones weight 0 (when every
-/// objective is flat there is nothing to follow and the update is stationary). The same rule for both methods;
-/// MORLHF's fixed weights need no rule (a zero advantage adds nothing to its sum).</para>
+/// minimum, so the method would stop although the other objectives could improve without harming it. The
+/// <see cref="CombineStage"/> therefore solves weightings that read statistics or a Gramian over the other objectives
+/// and gives the flat ones weight 0; when every objective is flat there is nothing to follow and the update is
+/// stationary, for every method.</para>
 /// </remarks>
 internal static class FlatObjectives
 {
@@ -25,14 +25,11 @@ internal static class FlatObjectives
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Tensor nonzero = advantages.Ne(0.0).logical_and(mask.Gt(0).unsqueeze(-1));
+        using var zero = 0.0.ToScalar();
+        Tensor nonzero = advantages.ne(zero).logical_and(mask.gt(zero).unsqueeze(-1));
         return nonzero.flatten(0, 1).any(dim: 0L).logical_not().cpu().data<bool>().ToArray();
     }
 
-    /// <summary>Indices of the objectives that are not flat, or all indices when every objective is flat.</summary>
-    public static int[] Active(bool[] flat)
-    {
-        int[] active = [.. Enumerable.Range(0, flat.Length).Where(i => !flat[i])];
-        return active.Length == 0 ? [.. Enumerable.Range(0, flat.Length)] : active;
-    }
+    /// <summary>Indices of the objectives that are not flat (empty when every objective is flat).</summary>
+    public static int[] Active(bool[] flat) => [.. Enumerable.Range(0, flat.Length).Where(i => !flat[i])];
 }

@@ -1,19 +1,21 @@
+using Pama.Weightings;
+
 namespace Pama.TorchSharp.Training.Methods;
 
 /// <summary>
-/// The one seam between multi-objective methods and PPO: a method turns the per-objective advantages of a
-/// minibatch update (and, if it needs them, the ratios, the mask or the last hidden states in
-/// <see cref="MethodInput"/>) into ONE advantage and reports the objective weights it used.
+/// A multi-objective method as the trainer sees it: a core <see cref="IWeighting"/> that turns what it reads (Noon
+/// statistics, a Gramian of per-objective gradients, the batch's mean rewards) into weights <c>c</c>, plus how the
+/// per-objective advantages are prepared before the weighted sum <c>Σ_i c_i A^i</c>. The trainer's
+/// <see cref="CombineStage"/> does everything else once, for every method alike: flat objectives, sums over the
+/// process group, the active set, the scatter back of the weights, the combined advantage and whether the policy moves.
 /// </summary>
 /// <remarks>
-/// <para>Implementations in the library: <see cref="PamaMethod"/> (the paper), <see cref="MorlhfMethod"/>
-/// (fixed preferences) and <see cref="MgdaUbMethod"/> (min-norm weights of hidden-state gradients). Each
-/// obtains its weights from a core <see cref="Pama.Weightings.IWeighting"/>, so a new weighting can be
-/// wrapped the same way. Adding a method (e.g. Tchebycheff scalarisation) is one new class; pass an instance
-/// as <see cref="PamaTrainerOptions.Method"/>, or call <see cref="Combine"/> from your own loop.</para>
-/// <para>Called once per minibatch update, after the policy's forward pass and before the one backward;
-/// the ratio <c>u = π_θ/π_old</c> in the input is that of the current policy. Implementations must be
-/// deterministic and must not keep tensors of the input beyond the call.</para>
+/// <para>Implementations in the library: <see cref="PamaMethod"/> (the paper), <see cref="MorlhfMethod"/> (fixed
+/// preferences), <see cref="NormalizeThenSumMethod"/> (GDPO-style), <see cref="MgdaUbMethod"/> (min-norm weights of
+/// hidden-state gradients) and <see cref="WeightingMethod"/>, which wraps any core weighting (a Gramian-reading
+/// aggregator over the trainable parameters, a reward-reading scalarisation, yours). A custom method is a weighting and
+/// a name; it is exact under data parallelism without code of its own, because the stage gathers its inputs over the
+/// whole batch.</para>
 /// </remarks>
 public interface IMultiObjectiveMethod
 {
@@ -21,17 +23,23 @@ public interface IMultiObjectiveMethod
     /// is only loaded by a trainer using a method of the same name.</summary>
     string Name { get; }
 
-    /// <summary>Checks that the method can combine <paramref name="objectiveCount"/> objectives (e.g. that
-    /// preference weights have one entry per objective). The trainer calls it when it is created.</summary>
+    /// <summary>
+    /// Creates the weighting for <paramref name="objectiveCount"/> objectives; the trainer calls it once, when it is created,
+    /// and keeps the instance (a stateful weighting's state lives in it and in the trainer's checkpoints).
+    /// </summary>
     /// <param name="objectiveCount">Number of objectives <c>n ≥ 1</c>.</param>
-    /// <exception cref="ArgumentException">The method cannot combine that many objectives.</exception>
-    void Validate(int objectiveCount)
-    {
-    }
+    /// <returns>A new weighting (or a stateless shared one).</returns>
+    /// <exception cref="ArgumentException">The method cannot combine that many objectives (e.g. preference weights of another length).</exception>
+    IWeighting CreateWeighting(int objectiveCount);
 
-    /// <summary>Forms the combined advantage for one minibatch update.</summary>
-    /// <param name="input">Per-objective advantages and what else the method may read.</param>
-    /// <returns>The advantage <c>[b, T]</c> (no gradient) and the weights used.</returns>
-    /// <exception cref="NonFiniteTrainingException">A statistic or gradient was not finite; nothing has changed yet.</exception>
-    CombinedAdvantage Combine(MethodInput input);
+    /// <summary>How the per-objective advantages are prepared before the statistics and the weighted sum (default none).</summary>
+    AdvantagePreparation Preparation => AdvantagePreparation.None;
+
+    /// <summary>Level of the statistics and weights (default <see cref="WeightingGranularity.Batch"/>); a finer level needs a
+    /// weighting that reads no Gramian.</summary>
+    WeightingGranularity Granularity => WeightingGranularity.Batch;
+
+    /// <summary>Where the Gramian of the per-objective policy-loss gradients is taken, for a weighting that reads one
+    /// (default <see cref="GramianSource.TrainableParameters"/>).</summary>
+    GramianSource GramianSource => GramianSource.TrainableParameters;
 }

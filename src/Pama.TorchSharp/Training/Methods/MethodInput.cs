@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training.Methods;
 
-/// <summary>What a <see cref="IMultiObjectiveMethod"/> sees of one minibatch update, after the policy's forward pass.</summary>
-/// <param name="Advantages">Per-objective advantages <c>A'^i_t</c> <c>[b, T, n]</c> (zero on padding), no gradient.</param>
+/// <summary>What the <see cref="CombineStage"/> sees of one minibatch update, after the policy's forward pass.</summary>
+/// <param name="Advantages">Per-objective advantages <c>A'^i_t</c> <c>[b, T, n]</c> (zero on padding), no gradient, as prepared for the
+/// step by <see cref="CombineStage.PrepareStep"/>.</param>
 /// <param name="NewLogProbs">Log-probabilities of the response tokens under the current policy <c>[b, T]</c>, with gradient.</param>
 /// <param name="OldLogProbs">Rollout log-probabilities <c>[b, T]</c>, no gradient.</param>
 /// <param name="Mask">Response mask <c>[b, T]</c> (1 on response tokens).</param>
@@ -20,8 +21,8 @@ public sealed record MethodInput(
     double ClipEpsilon)
 {
     /// <summary>
-    /// The processes sharing this update (data parallelism). A method whose weights depend on the whole minibatch sums its
-    /// statistics over the group, so that every rank gets the weights one process would get on the union of the ranks' rows.
+    /// The processes sharing this update (data parallelism). Everything a weighting reads is summed over the group, so that
+    /// every rank gets the weights one process would get on the union of the ranks' rows.
     /// </summary>
     public IProcessGroup ProcessGroup { get; init; } = SingleProcessGroup.Instance;
 

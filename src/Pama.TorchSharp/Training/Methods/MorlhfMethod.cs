@@ -34,20 +34,12 @@ public sealed class MorlhfMethod : IMultiObjectiveMethod
     public IReadOnlyList<double>? Weights => _weighting?.Weights;
 
     /// <inheritdoc />
-    public void Validate(int objectiveCount)
+    public IWeighting CreateWeighting(int objectiveCount)
     {
-        if (_weighting is not null && _weighting.ObjectiveCount != objectiveCount)
-            throw new ArgumentException($"MORLHF has {_weighting.ObjectiveCount} preference weights for {objectiveCount} objectives.", nameof(objectiveCount));
-    }
-
-    /// <inheritdoc />
-    public CombinedAdvantage Combine(MethodInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        int n = input.ObjectiveCount;
-        var weights = new double[n];
-        IWeighting weighting = _weighting ?? new PreferenceWeighting([.. Enumerable.Repeat(1.0, n)]);
-        weighting.ComputeWeights(WeightingInput.FromObjectiveCount(n), weights);
-        return CombinedAdvantage.Weighted(input.Advantages, weights);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objectiveCount);
+        if (_weighting is null) return new PreferenceWeighting([.. Enumerable.Repeat(1.0, objectiveCount)]);
+        if (_weighting.ObjectiveCount != objectiveCount)
+            throw new ArgumentException($"{_weighting.ObjectiveCount} preference weights for {objectiveCount} objectives.", nameof(objectiveCount));
+        return _weighting;
     }
 }

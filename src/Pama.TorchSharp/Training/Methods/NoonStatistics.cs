@@ -1,23 +1,29 @@
+using TorchSharp;
 using static TorchSharp.torch;
-using Pama.TorchSharp.Tensors;
 
 namespace Pama.TorchSharp.Training.Methods;
 
 /// <summary>
 /// PAMA's per-objective statistics on tensors: with Noon advantages <c>A^i_t = max(A'^i_t, 0)</c> and the
 /// unclipped-token indicator <c>1[u_t ≤ 1+ε]</c>, the token statistic is <c>I^i_t = A^i_t 1[u_t ≤ 1+ε]</c>
-/// (the coefficient of <c>∇u_t</c> in <c>∇L^i</c>). All results are float64.
+/// (the coefficient of <c>∇u_t</c> in <c>∇L^i</c>). All results are float64. The <see cref="CombineStage"/> forms
+/// the same statistic on any method's prepared advantages (Noon-clipped for PAMA).
 /// </summary>
 internal static class NoonStatistics
 {
     /// <summary>Noon clipping <c>max(A', 0)</c>.</summary>
-    public static Tensor Clip(Tensor advantages) => advantages.ClampMin(0.0);
+    public static Tensor Clip(Tensor advantages)
+    {
+        using var zero = 0.0.ToScalar();
+        return advantages.clamp_min(zero);
+    }
 
     /// <summary>Token statistics <c>I^i_t</c> <c>[b, T, n]</c> (zero on padding), float64.</summary>
-    public static Tensor PerToken(Tensor noonAdvantages, Tensor ratio, Tensor mask, double epsilon)
+    public static Tensor PerToken(Tensor advantages, Tensor ratio, Tensor mask, double epsilon)
     {
-        Tensor unclipped = ratio.Le(1.0 + epsilon).to(ScalarType.Float64) * mask.to(ScalarType.Float64);
-        return noonAdvantages.to(ScalarType.Float64) * unclipped.unsqueeze(-1);
+        using var bound = (1.0 + epsilon).ToScalar();
+        Tensor unclipped = ratio.le(bound).to(ScalarType.Float64) * mask.to(ScalarType.Float64);
+        return advantages.to(ScalarType.Float64) * unclipped.unsqueeze(-1);
     }
 
     /// <summary>
@@ -28,6 +34,9 @@ internal static class NoonStatistics
         cat([tokenStatistics.sum([0, 1]), mask.to(ScalarType.Float64).sum().reshape(1)]);
 
     /// <summary>Per-response statistics <c>a_{b,i} = Σ_t I^i_{b,t} / Σ_t mask_{b,t}</c> <c>[b, n]</c> (our extension).</summary>
-    public static Tensor PerSequence(Tensor tokenStatistics, Tensor mask) =>
-        tokenStatistics.sum(1) / mask.to(ScalarType.Float64).sum(1, keepdim: true).ClampMin(1.0);
+    public static Tensor PerSequence(Tensor tokenStatistics, Tensor mask)
+    {
+        using var one = 1.0.ToScalar();
+        return tokenStatistics.sum(1) / mask.to(ScalarType.Float64).sum(1, keepdim: true).clamp_min(one);
+    }
 }
