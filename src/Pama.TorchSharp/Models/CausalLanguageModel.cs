@@ -40,6 +40,24 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// <inheritdoc />
     public virtual bool SupportsKeyValueCache => true;
 
+    /// <summary>
+    /// How attention is computed: <see cref="AttentionImplementation.Automatic"/> (the default) runs libtorch's fused
+    /// <c>scaled_dot_product_attention</c> in every training type; <see cref="AttentionImplementation.Explicit"/> reproduces
+    /// <c>transformers</c>' eager attention to the last bit, for exact float64 comparisons. While attention dropout is
+    /// active in training mode the explicit path always runs, so dropout keeps drawing from the same generator.
+    /// </summary>
+    public AttentionImplementation AttentionImplementation { get; set; } = AttentionImplementation.Automatic;
+
+    /// <summary>Whether the next forward pass takes the fused kernel, given <see cref="AttentionImplementation"/>, the model's type and
+    /// whether the family's eager softmax runs in float32 (<paramref name="eagerSoftmaxInFloat32"/>).</summary>
+    private protected bool UsesFusedAttention(bool eagerSoftmaxInFloat32, double attentionDropout) =>
+        !(training && attentionDropout > 0) && AttentionImplementation switch
+        {
+            AttentionImplementation.Fused => true,
+            AttentionImplementation.Explicit => false,
+            _ => !(eagerSoftmaxInFloat32 && DType == ScalarType.Float64),
+        };
+
     /// <summary>Device of the model's parameters.</summary>
     public Device Device => parameters().First().device;
 

@@ -83,17 +83,6 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// <inheritdoc />
     public override int LayerCount => Config.LayerCount;
 
-    /// <summary>
-    /// Whether attention runs through libtorch's fused <c>scaled_dot_product_attention</c> (the default) rather than
-    /// the explicit <c>softmax(q kᵀ / √d + mask) v</c>. Both mask with the most negative finite value and agree to rounding
-    /// (float64: within 1e-12, padding rows included); the explicit path is kept as the reference the tests compare
-    /// against, and it is always used while attention dropout is active in training mode, so dropout keeps drawing
-    /// from the same generator as before.
-    /// </summary>
-    internal bool FusedAttention { get; set; } = true;
-
-    private bool UsesFusedAttention => FusedAttention && !(training && Config.AttentionDropout > 0);
-
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, or the sequence would exceed <see cref="ContextLength"/>.</exception>
@@ -114,10 +103,7 @@ public sealed class Gpt2Model : CausalLanguageModel
             allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, total));
 
         // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
-        Tensor? bias = UsesFusedAttention
-            ? zeros(allowed.shape, DType, device).masked_fill(allowed.logical_not(), finfo(DType).min)
-            : null;
-        Tensor hidden = transformer.Forward(ids, positions, new AttentionMask(allowed, bias), cache, training);
+        Tensor hidden = transformer.Forward(ids, positions, AttentionMask.Create(allowed, UsesFusedAttention(eagerSoftmaxInFloat32: false, Config.AttentionDropout), DType), cache, training);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
         Tensor logits = hidden.matmul(transformer.wte.weight.t());
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
@@ -135,6 +121,7 @@ public sealed class Gpt2Model : CausalLanguageModel
             copy.to(DType);
             copy.to(Device);
             copy.CopyParametersFrom(this);
+            copy.AttentionImplementation = AttentionImplementation;
             copy.train(training);
             return copy;
         }
@@ -376,10 +363,6 @@ public sealed class Gpt2Model : CausalLanguageModel
             Tensor SplitHeads(Tensor t) => t.view(batch, count, _heads, _headSize).transpose(1, 2);
         }
     }
-
-    /// <summary>Which keys each query may attend to: <c>Allowed</c> (bool, broadcastable to <c>[B, heads, T, P + T]</c>)
-    /// and, when the fused kernel runs, the same as an additive <c>Bias</c> in the model's type.</summary>
-    private readonly record struct AttentionMask(Tensor Allowed, Tensor? Bias);
 
     /// <summary>The position-wise feed-forward network <c>c_proj(gelu(c_fc(x)))</c>.</summary>
     private sealed class Mlp : nn.Module

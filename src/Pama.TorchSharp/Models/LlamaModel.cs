@@ -98,7 +98,10 @@ public sealed class LlamaModel : CausalLanguageModel
         }
 
         (Tensor cos, Tensor sin) = RotaryAngles(positions);
-        Tensor hidden = model.Forward(ids, cos, sin, allowed, slidingAllowed, cache, training);
+        bool fused = UsesFusedAttention(eagerSoftmaxInFloat32: true, Config.AttentionDropout);
+        var full = AttentionMask.Create(allowed, fused, DType);
+        AttentionMask? sliding = slidingAllowed is null ? null : AttentionMask.Create(slidingAllowed, fused, DType);
+        Tensor hidden = model.Forward(ids, cos, sin, full, sliding, cache, training);
         Tensor logits = lm_head is null ? hidden.matmul(model.embed_tokens.weight.t()) : lm_head.call(hidden);
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }
@@ -110,6 +113,7 @@ public sealed class LlamaModel : CausalLanguageModel
         try
         {
             copy.CopyParametersFrom(this);
+            copy.AttentionImplementation = AttentionImplementation;
             copy.train(training);
             return copy;
         }
@@ -236,10 +240,10 @@ public sealed class LlamaModel : CausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, Tensor allowed, Tensor? slidingAllowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, AttentionMask full, AttentionMask? sliding, KeyValueCache? cache, bool training)
         {
             Tensor x = embed_tokens.Forward(ids);
-            foreach (DecoderLayer layer in layers) x = layer.Forward(x, cos, sin, layer.Sliding ? slidingAllowed! : allowed, cache, training);
+            foreach (DecoderLayer layer in layers) x = layer.Forward(x, cos, sin, layer.Sliding ? sliding!.Value : full, cache, training);
             return norm.Forward(x);
         }
     }
@@ -264,9 +268,9 @@ public sealed class LlamaModel : CausalLanguageModel
 
         public bool Sliding { get; }
 
-        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, KeyValueCache? cache, bool training)
         {
-            x = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, allowed, cache, training);
+            x = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache, training);
             return x + mlp.Forward(post_attention_layernorm.Forward(x));
         }
     }
@@ -300,7 +304,7 @@ public sealed class LlamaModel : CausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, KeyValueCache? cache, bool training)
         {
             long batch = x.shape[0], count = x.shape[1];
             Tensor query = q_proj.call(x).view(batch, count, _heads, _headSize).transpose(1, 2);
@@ -313,13 +317,24 @@ public sealed class LlamaModel : CausalLanguageModel
             key = RepeatKeyValue(key);
             value = RepeatKeyValue(value);
 
-            Tensor scores = query.matmul(key.transpose(2, 3)).mul(Math.Pow(_headSize, -0.5));
-            // transformers' eager attention takes the softmax in float32 whatever the model's type. Masked scores get
-            // float32's most negative value rather than -inf, so a row with no allowed key (a padding query) gets
-            // uniform weights instead of NaN; its output is never used.
-            Tensor masked = scores.to_type(ScalarType.Float32).masked_fill(allowed.logical_not(), finfo(ScalarType.Float32).min);
-            Tensor weights = F.dropout(F.softmax(masked, -1).to_type(query.dtype), _dropout, training);
-            Tensor merged = weights.matmul(value).transpose(1, 2).reshape(batch, count, _heads * _headSize);
+            Tensor attended;
+            if (mask.Bias is { } bias)
+            {
+                attended = F.scaled_dot_product_attention(query, key, value, bias);
+            }
+            else
+            {
+                using Scalar scale = Math.Pow(_headSize, -0.5).ToScalar();
+                Tensor scores = query.matmul(key.transpose(2, 3)).mul(scale);
+                // transformers' eager attention takes the softmax in float32 whatever the model's type. Masked scores get
+                // float32's most negative value rather than -inf, so a row with no allowed key (a padding query) gets
+                // uniform weights instead of NaN; its output is never used.
+                using Scalar lowest = finfo(ScalarType.Float32).min.ToScalar();
+                Tensor masked = scores.to_type(ScalarType.Float32).masked_fill(mask.Allowed.logical_not(), lowest);
+                Tensor weights = F.dropout(F.softmax(masked, -1).to_type(query.dtype), _dropout, training);
+                attended = weights.matmul(value);
+            }
+            Tensor merged = attended.transpose(1, 2).reshape(batch, count, _heads * _headSize);
             return o_proj.call(merged);
         }
 
