@@ -134,6 +134,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             ? new GeneralizedAdvantageEstimation(options.Gamma, options.Lambda)
             : new GroupRelativeAdvantages(options.SamplesPerPrompt);
         _tokenizer = tokenizer;
+        if (tokenizer.VocabularySize > policy.VocabularySize)
+            throw new ArgumentException(
+                $"The tokenizer ({tokenizer.GetType().Name}) has {tokenizer.VocabularySize} token ids but the policy's vocabulary has {policy.VocabularySize}: " +
+                "the tokenizer does not belong to this model. Load the tokenizer of the model's own folder, AutoTokenizer.FromPretrained(modelDirectory).", nameof(tokenizer));
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
         CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
