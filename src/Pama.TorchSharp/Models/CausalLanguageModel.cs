@@ -34,6 +34,13 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// <inheritdoc />
     public abstract int ContextLength { get; }
 
+    /// <summary>
+    /// The layers a LoRA adapter wraps when <see cref="LoraOptions.TargetModules"/> names none: PEFT's default for the
+    /// family (<c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c>), e.g. <c>c_attn</c> for GPT-2 and <c>q_proj</c>,
+    /// <c>v_proj</c> for Llama, Mistral and Qwen2.
+    /// </summary>
+    public abstract IReadOnlyList<string> DefaultLoraTargetModules { get; }
+
     /// <summary>Number of transformer blocks (the number of layers a <see cref="KeyValueCache"/> needs).</summary>
     public abstract int LayerCount { get; }
 

@@ -84,6 +84,9 @@ public sealed class Gpt2Model : CausalLanguageModel
     public override int LayerCount => Config.LayerCount;
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> DefaultLoraTargetModules { get; } = ["c_attn"];
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, or the sequence would exceed <see cref="ContextLength"/>.</exception>
     public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)

@@ -73,6 +73,9 @@ public sealed class LlamaModel : CausalLanguageModel
     public override int LayerCount => Config.LayerCount;
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> DefaultLoraTargetModules { get; } = ["q_proj", "v_proj"];
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, a position is negative, or the sequence would exceed <see cref="ContextLength"/>.</exception>
     public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)

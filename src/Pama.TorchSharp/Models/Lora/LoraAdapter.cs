@@ -68,7 +68,8 @@ public sealed class LoraAdapter : IDisposable
     public bool IsActive => !IsMerged && _disableDepth == 0;
 
     /// <summary>
-    /// Wraps the layers named by <see cref="LoraOptions.TargetModules"/> with a fresh adapter and freezes every base parameter.
+    /// Wraps the layers named by <see cref="LoraOptions.TargetModules"/> (none named: the family's PEFT default,
+    /// <see cref="CausalLanguageModel.DefaultLoraTargetModules"/>) with a fresh adapter and freezes every base parameter.
     /// As PEFT, <c>A</c> is drawn Kaiming-uniform with <c>a = √5</c> (uniform on <c>±1/√in</c>) and <c>B</c> is zero, so the
     /// model's function is unchanged until the adapter is trained.
     /// </summary>
@@ -84,6 +85,7 @@ public sealed class LoraAdapter : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.TargetModules.Count == 0) options = options with { TargetModules = model.DefaultLoraTargetModules };
         if (generator is null)
         {
             using var seeded = new Generator(unchecked((ulong)options.Seed));
