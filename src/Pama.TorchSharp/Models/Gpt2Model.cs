@@ -139,7 +139,8 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>
     /// or shards listed in <c>model.safetensors.index.json</c>.
     /// </summary>
-    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>.</param>
+    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>, or that repository id
+    /// when the Hugging Face cache holds it (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type (weights are converted from the stored type); <c>null</c> means float32.</param>
     /// <returns>The model, in evaluation mode.</returns>
@@ -150,11 +151,8 @@ public sealed class Gpt2Model : CausalLanguageModel
     public static Gpt2Model FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException(
-                $"Checkpoint directory '{directory}' does not exist. FromPretrained takes a local folder (config.json, model.safetensors, " +
-                "vocab.json, merges.txt); there is no hub download. Download one first, e.g. `huggingface-cli download openai-community/gpt2 " +
-                $"config.json model.safetensors vocab.json merges.txt --local-dir ./gpt2` (or git clone https://huggingface.co/openai-community/gpt2), and pass that path.");
+        directory = HuggingFaceCache.Resolve(directory);
+        TorchRuntime.RequireUsable(device);
         using CheckpointReader reader = CheckpointReader.Open(directory);
         string configPath = Path.Combine(directory, ConfigFileName);
         Gpt2Config config = Gpt2Config.FromJson(configPath);

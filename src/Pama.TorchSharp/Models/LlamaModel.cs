@@ -132,7 +132,7 @@ public sealed class LlamaModel : CausalLanguageModel
     /// listed in <c>model.safetensors.index.json</c>. The model is built on <paramref name="device"/> in
     /// <paramref name="dtype"/> and filled tensor by tensor; on any failure it is disposed and nothing is returned.
     /// </summary>
-    /// <param name="directory">Checkpoint directory.</param>
+    /// <param name="directory">Checkpoint directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type; <c>null</c> means float32.</param>
     /// <returns>The model, in evaluation mode.</returns>
@@ -143,7 +143,8 @@ public sealed class LlamaModel : CausalLanguageModel
     public static LlamaModel FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        directory = HuggingFaceCache.Resolve(directory);
+        TorchRuntime.RequireUsable(device);
         string configPath = Path.Combine(directory, Gpt2Model.ConfigFileName);
         LlamaConfig config = LlamaConfig.FromJson(configPath);
         using CheckpointReader reader = CheckpointReader.Open(directory);

@@ -67,6 +67,7 @@ public sealed class SavedFolderTests
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => Gpt2Model.FromPretrained("gpt2-that-does-not-exist"));
         Assert.Contains("local folder", error.Message);
+        Assert.Contains("Hugging Face cache", error.Message);
         Assert.Contains("no hub download", error.Message);
         Assert.Contains("huggingface-cli download", error.Message);
     }

@@ -135,7 +135,7 @@ public sealed class LoraAdapter : IDisposable
     /// <c>rank_pattern</c>, <c>alpha_pattern</c>, <c>use_rslora</c>); every base parameter is frozen.
     /// </summary>
     /// <param name="model">The base model the adapter was trained on; must not already carry an adapter.</param>
-    /// <param name="directory">The adapter directory.</param>
+    /// <param name="directory">The adapter directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
     /// <exception cref="InvalidDataException">The configuration is malformed or unsupported, no layer matches it, a targeted module is
@@ -146,7 +146,7 @@ public sealed class LoraAdapter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Adapter directory '{directory}' does not exist.");
+        directory = HuggingFaceCache.Resolve(directory, "Adapter");
         string configPath = Path.Combine(directory, ConfigFileName), weightsPath = Path.Combine(directory, WeightsFileName);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"Adapter directory '{directory}' has no {ConfigFileName}.", configPath);
         if (!File.Exists(weightsPath))

@@ -29,7 +29,7 @@ public static class AutoTokenizer
     public const string SentencePieceFileName = "tokenizer.model";
 
     /// <summary>Loads the tokenizer of <paramref name="directory"/>.</summary>
-    /// <param name="directory">Checkpoint directory.</param>
+    /// <param name="directory">Checkpoint directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">No tokenizer file is present.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or describes something not supported; the message
@@ -37,8 +37,7 @@ public static class AutoTokenizer
     public static PretrainedTokenizer FromPretrained(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Tokenizer directory '{directory}' does not exist.");
-        return Build(directory);
+        return Build(HuggingFaceCache.Resolve(directory, "Tokenizer"));
     }
 
     /// <summary>The files a tokenizer folder may hold that this class reads, in Hugging Face's names.</summary>
