@@ -47,6 +47,24 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// <inheritdoc />
     public virtual bool SupportsKeyValueCache => true;
 
+    /// <inheritdoc />
+    /// <remarks>Applies while gradients are recorded and no key/value cache is passed. Attention and residual dropout must be
+    /// inactive (evaluation mode, as <c>PamaTrainer</c> keeps the policy, or a configuration without dropout): a recomputed
+    /// block must draw nothing.</remarks>
+    public bool ActivationCheckpointing { get; set; }
+
+    /// <summary>Whether this forward pass checkpoints its blocks (see <see cref="ActivationCheckpointing"/>).</summary>
+    /// <exception cref="InvalidOperationException">Checkpointing is on while dropout is active.</exception>
+    private protected bool CheckpointsBlocks(KeyValueCache? cache, bool dropoutActive)
+    {
+        if (!ActivationCheckpointing || cache is not null || !is_grad_enabled()) return false;
+        if (dropoutActive)
+            throw new InvalidOperationException(
+                $"{GetName()}: activation checkpointing recomputes each block in backward, which dropout would draw differently; " +
+                "switch dropout off (eval mode, or a configuration without dropout) or ActivationCheckpointing off.");
+        return true;
+    }
+
     /// <summary>
     /// How attention is computed: <see cref="AttentionImplementation.Automatic"/> (the default) runs libtorch's fused
     /// <c>scaled_dot_product_attention</c> in every training type; <see cref="AttentionImplementation.Explicit"/> reproduces

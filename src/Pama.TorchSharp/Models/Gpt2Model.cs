@@ -106,7 +106,8 @@ public sealed class Gpt2Model : CausalLanguageModel
             allowed = allowed.logical_and(attentionMask.to(device).ne(0).view(batch, 1, 1, total));
 
         // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
-        Tensor hidden = transformer.Forward(ids, positions, AttentionMask.Create(allowed, UsesFusedAttention(eagerSoftmaxInFloat32: false, Config.AttentionDropout), DType), cache, training);
+        bool checkpoint = CheckpointsBlocks(cache, training && (Config.AttentionDropout > 0 || Config.ResidualDropout > 0));
+        Tensor hidden = transformer.Forward(ids, positions, AttentionMask.Create(allowed, UsesFusedAttention(eagerSoftmaxInFloat32: false, Config.AttentionDropout), DType), cache, training, checkpoint);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
         Tensor logits = hidden.matmul(transformer.wte.weight.t());
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
@@ -125,6 +126,7 @@ public sealed class Gpt2Model : CausalLanguageModel
             copy.to(Device);
             copy.CopyParametersFrom(this);
             copy.AttentionImplementation = AttentionImplementation;
+            copy.ActivationCheckpointing = ActivationCheckpointing;
             copy.train(training);
             return copy;
         }
@@ -273,11 +275,17 @@ public sealed class Gpt2Model : CausalLanguageModel
             }
         }
 
-        public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training, bool checkpoint)
         {
             Tensor x = wte.Forward(ids) + wpe.Forward(positions);
             x = F.dropout(x, _embeddingDropout, training);
-            foreach (Block block in h) x = block.Forward(x, mask, cache, training);
+            foreach (Block block in h)
+            {
+                x = checkpoint
+                    ? ActivationCheckpoint.Run(t => block.Forward(t[0], new AttentionMask(t[1], t.Length > 2 ? t[2] : null), null, training),
+                        mask.Bias is { } bias ? [x, mask.Allowed, bias] : [x, mask.Allowed], block)
+                    : block.Forward(x, mask, cache, training);
+            }
             return ln_f.forward(x);
         }
     }

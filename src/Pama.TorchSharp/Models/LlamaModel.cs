@@ -104,7 +104,8 @@ public sealed class LlamaModel : CausalLanguageModel
         bool fused = UsesFusedAttention(eagerSoftmaxInFloat32: true, Config.AttentionDropout);
         var full = AttentionMask.Create(allowed, fused, DType);
         AttentionMask? sliding = slidingAllowed is null ? null : AttentionMask.Create(slidingAllowed, fused, DType);
-        Tensor hidden = model.Forward(ids, cos, sin, full, sliding, cache, training);
+        bool checkpoint = CheckpointsBlocks(cache, training && Config.AttentionDropout > 0);
+        Tensor hidden = model.Forward(ids, cos, sin, full, sliding, cache, training, checkpoint);
         Tensor logits = lm_head is null ? hidden.matmul(model.embed_tokens.weight.t()) : lm_head.call(hidden);
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }
@@ -117,6 +118,7 @@ public sealed class LlamaModel : CausalLanguageModel
         {
             copy.CopyParametersFrom(this);
             copy.AttentionImplementation = AttentionImplementation;
+            copy.ActivationCheckpointing = ActivationCheckpointing;
             copy.train(training);
             return copy;
         }
@@ -244,10 +246,18 @@ public sealed class LlamaModel : CausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, AttentionMask full, AttentionMask? sliding, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, AttentionMask full, AttentionMask? sliding, KeyValueCache? cache, bool training, bool checkpoint)
         {
             Tensor x = embed_tokens.Forward(ids);
-            foreach (DecoderLayer layer in layers) x = layer.Forward(x, cos, sin, layer.Sliding ? sliding!.Value : full, cache, training);
+            foreach (DecoderLayer layer in layers)
+            {
+                AttentionMask mask = layer.Sliding ? sliding!.Value : full;
+                x = checkpoint
+                    ? ActivationCheckpoint.Run(
+                        t => layer.Forward(t[0], t[1], t[2], new AttentionMask(t[3], t.Length > 4 ? t[4] : null), null, training),
+                        mask.Bias is { } bias ? [x, cos, sin, mask.Allowed, bias] : [x, cos, sin, mask.Allowed], layer)
+                    : layer.Forward(x, cos, sin, mask, cache, training);
+            }
             return norm.Forward(x);
         }
     }

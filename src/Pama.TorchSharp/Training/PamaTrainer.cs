@@ -120,6 +120,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             foreach (Parameter p in reference.parameters()) p.requires_grad = false;
         reference.eval();
         policy.eval();
+        if (options.ActivationCheckpointing) policy.ActivationCheckpointing = true;
 
         // A CPU generator on purpose: TorchSharp's Generator(seed, device) always creates a native CPU generator but
         // reports the requested device, so on CUDA multinomial/randperm would receive a CPU generator for CUDA tensors
