@@ -73,8 +73,7 @@ internal static class ModelBench
 
     /// <summary>
     /// Prints time and peak memory of one PAMA step through a LoRA adapter (PEFT's default targets for the family, r 16,
-    /// α 32) on <paramref name="model"/>, with and without activation checkpointing. The objectives read token ids (a
-    /// random-weight model samples ids no tokenizer of another vocabulary could decode).
+    /// α 32) on <paramref name="model"/>, with and without activation checkpointing. The objectives read token ids.
     /// </summary>
     public static void LoraPamaStep(LlamaModel model, BenchSettings settings, Tensor prompts)
     {
@@ -96,8 +95,7 @@ internal static class ModelBench
                 ActivationCheckpointing = checkpointing,
                 Generation = new SamplingOptions { MaxNewTokens = settings.NewTokens },
             };
-            // The GPT-2 tokenizer only supplies an end-of-text id inside the vocabulary; the objectives never decode.
-            using var trainer = new PamaTrainer<LlamaModel>(model, adapter, Gpt2Tokenizer.CreateDefault(), objectives, options);
+            using var trainer = new PamaTrainer<LlamaModel>(model, adapter, new WideVocabularyTokenizer(model.VocabularySize), objectives, options);
             trainer.Step(promptIds);   // warm-up
             StepMetrics? last = null;
             double seconds = 0;
