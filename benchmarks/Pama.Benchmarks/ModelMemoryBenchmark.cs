@@ -14,8 +14,9 @@ namespace Pama.Benchmarks;
 /// invisible to BenchmarkDotNet; the kernel's <c>VmHWM</c> is reset with <c>/proc/self/clear_refs</c> before the measured
 /// work). Linux only. Run: <c>dotnet run -c Release --project benchmarks/Pama.Benchmarks -- model-memory WHAT</c> with WHAT:
 /// <list type="bullet">
-/// <item><c>attention [T]</c>: forward + backward of a two-layer Llama-family model with Qwen2-0.5B's layer shape (width 896,
-/// 14 query heads, 2 key/value heads, MLP 4864), float32, batch 2 of <c>T</c> tokens (default 1024), fused against explicit attention;</item>
+/// <item><c>attention [T] [layers]</c>: forward + backward of a Llama-family model (default 2 layers) with Qwen2-0.5B's layer shape (width 896,
+/// 14 query heads, 2 key/value heads, MLP 4864), float32, batch 2 of <c>T</c> tokens (default 1024), fused against explicit attention,
+/// then fused with activation checkpointing, with a LoRA adapter (r 16, PEFT's targets), and with both;</item>
 /// <item><c>checkpointing [layers]</c>: one PAMA step with a LoRA adapter (PEFT's default targets, r 16) on Qwen2-0.5B's widths
 /// and vocabulary (151,936) with <c>layers</c> layers (default 6 of the real 24), float32, 8 prompts, 32 new tokens, one PPO
 /// epoch, with and without activation checkpointing, then the training pass alone (forward + backward over 8 × 128 tokens);</item>
@@ -35,11 +36,12 @@ public static class ModelMemoryBenchmark
         {
             case "attention":
             {
-                string tokens = args.Length > 2 ? args[2] : "1024";
-                Console.WriteLine($"Llama-family, 2 layers of Qwen2-0.5B's shape, float32, CPU, 1 thread; forward + backward, batch 2 x {tokens} tokens.");
+                string tokens = args.Length > 2 ? args[2] : "1024", layers = args.Length > 3 ? args[3] : "2";
+                Console.WriteLine($"Llama-family, {layers} layers of Qwen2-0.5B's shape, vocabulary 1024, float32, CPU, 1 thread; forward + backward, batch 2 x {tokens} tokens.");
                 Console.WriteLine("| attention | resident before (MiB) | peak (MiB) | forward + backward (s) |");
                 Console.WriteLine("|---|---:|---:|---:|");
-                return Children(what, [["explicit", tokens], ["fused", tokens], ["explicit", tokens], ["fused", tokens]]);
+                return Children(what, [["explicit", tokens, layers], ["fused", tokens, layers], ["explicit", tokens, layers], ["fused", tokens, layers],
+                    ["fused-checkpointed", tokens, layers], ["fused-lora", tokens, layers], ["fused-lora-checkpointed", tokens, layers]]);
             }
             case "checkpointing":
             {
@@ -77,7 +79,7 @@ public static class ModelMemoryBenchmark
     private static int Child(string what, string[] setting)
     {
         torch.set_num_threads(1);
-        return what == "attention" ? Attention(setting[0], int.Parse(setting[1], CultureInfo.InvariantCulture)) : Checkpointing(setting[0] == "on", int.Parse(setting[1], CultureInfo.InvariantCulture));
+        return what == "attention" ? Attention(setting[0], int.Parse(setting[1], CultureInfo.InvariantCulture), setting.Length > 2 ? int.Parse(setting[2], CultureInfo.InvariantCulture) : 2) : Checkpointing(setting[0] == "on", int.Parse(setting[1], CultureInfo.InvariantCulture));
     }
 
     private static LlamaConfig Qwen2Shape(int layers, int vocabulary) => new()
@@ -97,11 +99,13 @@ public static class ModelMemoryBenchmark
         return model;
     }
 
-    private static int Attention(string implementation, int tokens)
+    private static int Attention(string implementation, int tokens, int layers)
     {
-        using LlamaModel model = RandomModel(Qwen2Shape(layers: 2, vocabulary: 1024));
-        model.AttentionImplementation = implementation == "fused" ? AttentionImplementation.Fused : AttentionImplementation.Explicit;
+        using LlamaModel model = RandomModel(Qwen2Shape(layers, vocabulary: 1024));
+        model.AttentionImplementation = implementation.StartsWith("fused", StringComparison.Ordinal) ? AttentionImplementation.Fused : AttentionImplementation.Explicit;
+        model.ActivationCheckpointing = implementation.EndsWith("checkpointed", StringComparison.Ordinal);
         using var generator = new Generator(2);
+        using LoraAdapter? adapter = implementation.Contains("lora", StringComparison.Ordinal) ? LoraAdapter.Apply(model, new LoraOptions { Rank = 16, Alpha = 32 }, generator) : null;
         using Tensor ids = randint(0, 1024, [2, tokens], ScalarType.Int64, generator: generator);
         double before = Status("VmRSS");
         File.WriteAllText("/proc/self/clear_refs", "5");

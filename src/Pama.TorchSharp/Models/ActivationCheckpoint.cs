@@ -45,7 +45,10 @@ internal static class ActivationCheckpoint
             Tensor[] inputs = [.. vars.Skip(1).Take(recompute.InputCount).Cast<Tensor>()];
             ctx.save_for_backward([.. inputs]);
             ctx.save_data(Key, recompute);
-            return recompute.Block(inputs);   // apply runs this without recording a graph
+            // apply runs this without recording a graph; the block's own scope frees its intermediates now rather than
+            // when the caller's scope ends, which would keep every block's activations alive through the forward pass.
+            using var scope = NewDisposeScope();
+            return recompute.Block(inputs).MoveToOuterDisposeScope();
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
