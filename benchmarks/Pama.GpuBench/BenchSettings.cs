@@ -60,7 +60,7 @@ internal sealed record BenchSettings(string Name, Gpt2Config? Gpt2, LlamaConfig?
                 null, ScalarType.Float32, device, batch, prompt, newTokens, times),
             "llama-1b" => new BenchSettings(quick ? "Llama quick (2 layers, width 64)" : "Llama-3.2-1B shape", null,
                 quick
-                    ? new LlamaConfig { VocabularySize = 1000, HiddenSize = 64, IntermediateSize = 128, LayerCount = 2, HeadCount = 4, KeyValueHeadCount = 2, TieWordEmbeddings = true }
+                    ? new LlamaConfig { VocabularySize = 50257, HiddenSize = 64, IntermediateSize = 128, LayerCount = 2, HeadCount = 4, KeyValueHeadCount = 2, TieWordEmbeddings = true }
                     : new LlamaConfig { VocabularySize = 128256, HiddenSize = 2048, IntermediateSize = 8192, LayerCount = 16, HeadCount = 32, KeyValueHeadCount = 8, MaxPositionEmbeddings = 2048, TieWordEmbeddings = true },
                 ScalarType.BFloat16, device, batch, prompt, newTokens, times),
             _ => throw new ArgumentException($"--model must be gpt2 or llama-1b, got '{model}'."),

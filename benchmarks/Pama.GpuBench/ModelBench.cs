@@ -71,6 +71,42 @@ internal static class ModelBench
                           $"{last!.ResponseTokens} response tokens, weighting {last.WeightingSeconds * 1e3:F2} ms");
     }
 
+    /// <summary>
+    /// Prints time and peak memory of one PAMA step through a LoRA adapter (PEFT's default targets for the family, r 16,
+    /// α 32) on <paramref name="model"/>, with and without activation checkpointing. The objectives read token ids.
+    /// </summary>
+    public static void LoraPamaStep(LlamaModel model, BenchSettings settings, Tensor prompts)
+    {
+        using var generator = new Generator(5);
+        using LoraAdapter adapter = LoraAdapter.Apply(model, new LoraOptions { Rank = 16, Alpha = 32 }, generator);
+        IRewardObjective[] objectives =
+        [
+            RewardObjective.FromTokenIds("length", (prompt, response) => Math.Clamp(response.Count / (double)settings.NewTokens, 0.5, 1.5)),
+            RewardObjective.FromTokenIds("even-ids", (prompt, response) => (response.Count(id => id % 2 == 0) + 1.0) / (response.Count + 1.0)),
+        ];
+        long[] flat = prompts.cpu().data<long>().ToArray();
+        IReadOnlyList<int>[] promptIds = [.. Enumerable.Range(0, settings.Batch)
+            .Select(b => (IReadOnlyList<int>)[.. flat.Skip(b * settings.PromptLength).Take(settings.PromptLength).Select(t => (int)t)])];
+        foreach (bool checkpointing in new[] { false, true })
+        {
+            var options = new PamaTrainerOptions
+            {
+                Seed = 3,
+                ActivationCheckpointing = checkpointing,
+                Generation = new SamplingOptions { MaxNewTokens = settings.NewTokens },
+            };
+            using var trainer = new PamaTrainer<LlamaModel>(model, adapter, new WideVocabularyTokenizer(model.VocabularySize), objectives, options);
+            trainer.Step(promptIds);   // warm-up
+            StepMetrics? last = null;
+            double seconds = 0;
+            (double peak, string what) = PeakMemory.Measure(settings.Device, () => seconds = DeviceTimer.MeanSeconds(settings.Device, settings.Repeats, () => last = trainer.Step(promptIds)));
+            model.ActivationCheckpointing = false;
+            Console.WriteLine($"PAMA step with LoRA (r 16 on {string.Join(", ", model.DefaultLoraTargetModules)}; {adapter.ParameterCount:N0} trainable), " +
+                              $"activation checkpointing {(checkpointing ? "on" : "off")}: {seconds:F3} s, {last!.ResponseTokens} response tokens, " +
+                              $"peak memory {peak:F0} MiB ({what})");
+        }
+    }
+
     /// <summary>Random weights for a timing run: N(0, 0.02²) matrices and embeddings, unit norms (the constructor
     /// leaves embeddings and norms at zero, which would make every logit 0).</summary>
     public static void RandomizeLlama(LlamaModel model, long seed)

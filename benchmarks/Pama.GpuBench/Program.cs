@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 
 // Prints, for one model shape on one device: generation tokens/s (TextGenerator.Generate, temperature 1, KV cache,
 // exactly N tokens per row, as transformers_generate.py), one forward + backward over [B, P + N] tokens, and for
-// GPT-2 one PAMA training step (n = 2 objectives, 4 PPO epochs, 1 minibatch) at B prompts of P tokens with N new tokens.
+// GPT-2 one PAMA training step (n = 2 objectives, 4 PPO epochs, 1 minibatch) at B prompts of P tokens with N new tokens;
+// for the Llama shape one such step through a LoRA adapter, with and without activation checkpointing, with its peak memory.
 BenchSettings settings;
 try
 {
@@ -44,6 +45,6 @@ else
     using LlamaModel model = new(settings.Llama!, settings.Device, settings.DType);
     ModelBench.RandomizeLlama(model, seed: 0);
     ModelBench.GenerationAndTraining(model, settings, prompts, sequence);
-    Console.WriteLine("PAMA step: not measured for the Llama shape (no Llama tokenizer ships with the library).");
+    ModelBench.LoraPamaStep(model, settings, prompts);
 }
 return 0;

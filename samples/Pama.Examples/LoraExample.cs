@@ -16,7 +16,7 @@ public static class LoraExample
     /// <paramref name="adapterDirectory"/> and merges it; returns the merged model and the step's metrics.</summary>
     public static (CausalLanguageModel Merged, StepMetrics Metrics) Run(string modelDirectory, string adapterDirectory, string[] prompts, int maxNewTokens = 48)
     {
-        var tokenizer = Gpt2Tokenizer.CreateDefault();
+        var tokenizer = AutoTokenizer.FromPretrained(modelDirectory);
         IRewardObjective[] objectives =
         [
             RewardObjective.FromText("length", (prompt, response) => Math.Clamp(response.Length / 140.0, 0.5, 1.5)),
@@ -26,7 +26,7 @@ public static class LoraExample
         // readme:lora
         CausalLanguageModel model = AutoModelForCausalLM.FromPretrained(modelDirectory, dtype: ScalarType.BFloat16); // frozen base
         using var generator = new Generator(seed: 1);               // yours: draws the A matrices
-        using LoraAdapter adapter = LoraAdapter.Apply(model, LoraOptions.Paper with { TargetModules = ["c_attn", "c_proj"] }, generator);
+        using LoraAdapter adapter = LoraAdapter.Apply(model, new LoraOptions { Rank = 16, Alpha = 32 }, generator); // PEFT's targets for the family
         // or: LoraAdapter.Load(model, "my-peft-adapter")            // adapter_config.json + adapter_model.safetensors
         using var trainer = new PamaTrainer<CausalLanguageModel>(model, adapter, tokenizer, objectives, options);
         StepMetrics metrics = trainer.Step(prompts);                // reference = the same model with the adapter disabled

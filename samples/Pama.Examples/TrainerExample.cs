@@ -16,9 +16,9 @@ public static class TrainerExample
     {
         var log = new List<StepMetrics>();
         // readme:trainer
-        using var policy = Gpt2Model.FromPretrained(modelDirectory);   // a Hugging Face GPT-2 directory; trained in place
-        using var reference = policy.Clone();                          // frozen π_ref (the trainer freezes it)
-        var tokenizer = Gpt2Tokenizer.CreateDefault();                 // or Gpt2Tokenizer.FromDirectory(modelDirectory)
+        using var policy = AutoModelForCausalLM.FromPretrained(modelDirectory); // GPT-2, Llama, Mistral or Qwen2 folder; trained in place
+        using var reference = policy.Clone();                                   // frozen π_ref (the trainer freezes it)
+        var tokenizer = AutoTokenizer.FromPretrained(modelDirectory);           // the folder's own tokenizer
 
         IRewardObjective[] objectives =
         [
@@ -36,7 +36,7 @@ public static class TrainerExample
             Generation = new SamplingOptions { MaxNewTokens = maxNewTokens, TopK = 0, TopP = 1.0 },
         };
 
-        using var trainer = new PamaTrainer<Gpt2Model>(policy, reference, tokenizer, objectives, options);
+        using var trainer = new PamaTrainer<CausalLanguageModel>(policy, reference, tokenizer, objectives, options);
         if (File.Exists(checkpointPath)) trainer.Load(checkpointPath);   // resume exactly where the run stopped
 
         foreach (string[] prompts in batches)                    // your data loader

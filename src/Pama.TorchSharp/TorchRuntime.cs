@@ -88,6 +88,14 @@ public static class TorchRuntime
         return new torch.Device(DeviceType.CUDA, index);
     }
 
+    /// <summary>Checks a device handed to a loader: a CUDA device that cannot be used fails as <see cref="ResolveDevice"/> fails,
+    /// with both fixes, rather than with TorchSharp's bare initialisation error.</summary>
+    internal static void RequireUsable(torch.Device? device)
+    {
+        if (device is null || device.type != DeviceType.CUDA) return;
+        ResolveDevice(device.index < 0 ? "cuda" : $"cuda:{device.index}");
+    }
+
     /// <summary>Why a CUDA device cannot be used and the two ways out.</summary>
     internal static string ExplainMissingCuda(string name, bool cudaAvailable, int deviceCount, bool cudaBackendPresent)
     {

@@ -19,18 +19,22 @@ public static class AutoModelForCausalLM
     /// The model is built, filled tensor by tensor, and returned only when every tensor loaded; on failure
     /// it is disposed and nothing is returned.
     /// </summary>
-    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>Qwen/Qwen2.5-0.5B</c>.</param>
+    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>Qwen/Qwen2.5-0.5B</c>, or that repository id when
+    /// the Hugging Face cache holds it (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type; <c>null</c> means float32.</param>
     /// <returns>The model, in evaluation mode.</returns>
-    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist and no cache holds the repository; the message
+    /// names the caches searched and the download command.</exception>
+    /// <exception cref="InvalidOperationException">A CUDA device was asked for and CUDA is not usable; the message gives the fixes.</exception>
     /// <exception cref="FileNotFoundException"><c>config.json</c>, the weights or a shard is missing.</exception>
     /// <exception cref="InvalidDataException">The config has an unknown <c>model_type</c> or an unsupported setting, or the
     /// weights are malformed, missing, unexpected or of the wrong shape; the message names the file and the key or tensor.</exception>
     public static CausalLanguageModel FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        directory = HuggingFaceCache.Resolve(directory);
+        TorchRuntime.RequireUsable(device);
         string configPath = Path.Combine(directory, Gpt2Model.ConfigFileName);
         string modelType = ReadModelType(configPath);
         return modelType switch

@@ -34,11 +34,54 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// <inheritdoc />
     public abstract int ContextLength { get; }
 
+    /// <summary>
+    /// The layers a LoRA adapter wraps when <see cref="LoraOptions.TargetModules"/> names none: PEFT's default for the
+    /// family (<c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c>), e.g. <c>c_attn</c> for GPT-2 and <c>q_proj</c>,
+    /// <c>v_proj</c> for Llama, Mistral and Qwen2.
+    /// </summary>
+    public abstract IReadOnlyList<string> DefaultLoraTargetModules { get; }
+
     /// <summary>Number of transformer blocks (the number of layers a <see cref="KeyValueCache"/> needs).</summary>
     public abstract int LayerCount { get; }
 
     /// <inheritdoc />
     public virtual bool SupportsKeyValueCache => true;
+
+    /// <inheritdoc />
+    /// <remarks>Applies while gradients are recorded and no key/value cache is passed. Attention and residual dropout must be
+    /// inactive (evaluation mode, as <c>PamaTrainer</c> keeps the policy, or a configuration without dropout): a recomputed
+    /// block must draw nothing.</remarks>
+    public bool ActivationCheckpointing { get; set; }
+
+    /// <summary>Whether this forward pass checkpoints its blocks (see <see cref="ActivationCheckpointing"/>).</summary>
+    /// <exception cref="InvalidOperationException">Checkpointing is on while dropout is active.</exception>
+    private protected bool CheckpointsBlocks(KeyValueCache? cache, bool dropoutActive)
+    {
+        if (!ActivationCheckpointing || cache is not null || !is_grad_enabled()) return false;
+        if (dropoutActive)
+            throw new InvalidOperationException(
+                $"{GetName()}: activation checkpointing recomputes each block in backward, which dropout would draw differently; " +
+                "switch dropout off (eval mode, or a configuration without dropout) or ActivationCheckpointing off.");
+        return true;
+    }
+
+    /// <summary>
+    /// How attention is computed: <see cref="AttentionImplementation.Automatic"/> (the default) runs libtorch's fused
+    /// <c>scaled_dot_product_attention</c> in every training type; <see cref="AttentionImplementation.Explicit"/> reproduces
+    /// <c>transformers</c>' eager attention to the last bit, for exact float64 comparisons. While attention dropout is
+    /// active in training mode the explicit path always runs, so dropout keeps drawing from the same generator.
+    /// </summary>
+    public AttentionImplementation AttentionImplementation { get; set; } = AttentionImplementation.Automatic;
+
+    /// <summary>Whether the next forward pass takes the fused kernel, given <see cref="AttentionImplementation"/>, the model's type and
+    /// whether the family's eager softmax runs in float32 (<paramref name="eagerSoftmaxInFloat32"/>).</summary>
+    private protected bool UsesFusedAttention(bool eagerSoftmaxInFloat32, double attentionDropout) =>
+        !(training && attentionDropout > 0) && AttentionImplementation switch
+        {
+            AttentionImplementation.Fused => true,
+            AttentionImplementation.Explicit => false,
+            _ => !(eagerSoftmaxInFloat32 && DType == ScalarType.Float64),
+        };
 
     /// <summary>Device of the model's parameters.</summary>
     public Device Device => parameters().First().device;

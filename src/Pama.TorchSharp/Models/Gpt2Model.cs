@@ -84,16 +84,8 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// <inheritdoc />
     public override int LayerCount => Config.LayerCount;
 
-    /// <summary>
-    /// Whether attention runs through libtorch's fused <c>scaled_dot_product_attention</c> (the default) rather than
-    /// the explicit <c>softmax(q kᵀ / √d + mask) v</c>. Both mask with the most negative finite value and agree to rounding
-    /// (float64: within 1e-12, padding rows included); the explicit path is kept as the reference the tests compare
-    /// against, and it is always used while attention dropout is active in training mode, so dropout keeps drawing
-    /// from the same generator as before.
-    /// </summary>
-    internal bool FusedAttention { get; set; } = true;
-
-    private bool UsesFusedAttention => FusedAttention && !(training && Config.AttentionDropout > 0);
+    /// <inheritdoc />
+    public override IReadOnlyList<string> DefaultLoraTargetModules { get; } = ["c_attn"];
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
@@ -115,10 +107,8 @@ public sealed class Gpt2Model : CausalLanguageModel
             allowed = allowed.logical_and(attentionMask.to(device).Ne(0).view(batch, 1, 1, total));
 
         // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
-        Tensor? bias = UsesFusedAttention
-            ? zeros(allowed.shape, DType, device).MaskedFill(allowed.logical_not(), finfo(DType).min)
-            : null;
-        Tensor hidden = transformer.Forward(ids, positions, new AttentionMask(allowed, bias), cache, training);
+        bool checkpoint = CheckpointsBlocks(cache, training && (Config.AttentionDropout > 0 || Config.ResidualDropout > 0));
+        Tensor hidden = transformer.Forward(ids, positions, AttentionMask.Create(allowed, UsesFusedAttention(eagerSoftmaxInFloat32: false, Config.AttentionDropout), DType), cache, training, checkpoint);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
         Tensor logits = hidden.matmul(transformer.wte.weight.t());
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
@@ -136,6 +126,8 @@ public sealed class Gpt2Model : CausalLanguageModel
             copy.to(DType);
             copy.to(Device);
             copy.CopyParametersFrom(this);
+            copy.AttentionImplementation = AttentionImplementation;
+            copy.ActivationCheckpointing = ActivationCheckpointing;
             copy.train(training);
             return copy;
         }
@@ -150,7 +142,8 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// Loads a Hugging Face GPT-2 checkpoint directory holding <c>config.json</c> and <c>model.safetensors</c>
     /// or shards listed in <c>model.safetensors.index.json</c>.
     /// </summary>
-    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>.</param>
+    /// <param name="directory">Checkpoint directory, e.g. a local copy of <c>openai-community/gpt2</c>, or that repository id
+    /// when the Hugging Face cache holds it (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type (weights are converted from the stored type); <c>null</c> means float32.</param>
     /// <returns>The model, in evaluation mode.</returns>
@@ -161,11 +154,8 @@ public sealed class Gpt2Model : CausalLanguageModel
     public static Gpt2Model FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException(
-                $"Checkpoint directory '{directory}' does not exist. FromPretrained takes a local folder (config.json, model.safetensors, " +
-                "vocab.json, merges.txt); there is no hub download. Download one first, e.g. `huggingface-cli download openai-community/gpt2 " +
-                $"config.json model.safetensors vocab.json merges.txt --local-dir ./gpt2` (or git clone https://huggingface.co/openai-community/gpt2), and pass that path.");
+        directory = HuggingFaceCache.Resolve(directory);
+        TorchRuntime.RequireUsable(device);
         using CheckpointReader reader = CheckpointReader.Open(directory);
         string configPath = Path.Combine(directory, ConfigFileName);
         Gpt2Config config = Gpt2Config.FromJson(configPath);
@@ -286,11 +276,17 @@ public sealed class Gpt2Model : CausalLanguageModel
             }
         }
 
-        public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor positions, AttentionMask mask, KeyValueCache? cache, bool training, bool checkpoint)
         {
             Tensor x = wte.Forward(ids).Plus(wpe.Forward(positions));
             x = F.dropout(x, _embeddingDropout, training);
-            foreach (Block block in h) x = block.Forward(x, mask, cache, training);
+            foreach (Block block in h)
+            {
+                x = checkpoint
+                    ? ActivationCheckpoint.Run(t => block.Forward(t[0], new AttentionMask(t[1], t.Length > 2 ? t[2] : null), null, training),
+                        mask.Bias is { } bias ? [x, mask.Allowed, bias] : [x, mask.Allowed], block)
+                    : block.Forward(x, mask, cache, training);
+            }
             return ln_f.forward(x);
         }
     }
@@ -377,10 +373,6 @@ public sealed class Gpt2Model : CausalLanguageModel
             Tensor SplitHeads(Tensor t) => t.view(batch, count, _heads, _headSize).transpose(1, 2);
         }
     }
-
-    /// <summary>Which keys each query may attend to: <c>Allowed</c> (bool, broadcastable to <c>[B, heads, T, P + T]</c>)
-    /// and, when the fused kernel runs, the same as an additive <c>Bias</c> in the model's type.</summary>
-    private readonly record struct AttentionMask(Tensor Allowed, Tensor? Bias);
 
     /// <summary>The position-wise feed-forward network <c>c_proj(gelu(c_fc(x)))</c>.</summary>
     private sealed class Mlp : nn.Module

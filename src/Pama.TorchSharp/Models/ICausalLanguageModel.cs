@@ -26,6 +26,21 @@ public interface ICausalLanguageModel
     /// <summary>Whether <see cref="Forward"/> reads and extends a <see cref="KeyValueCache"/>.</summary>
     bool SupportsKeyValueCache { get; }
 
+    /// <summary>
+    /// Whether <see cref="Forward"/> checkpoints each transformer block's activations while gradients are recorded: a block
+    /// keeps only its input and recomputes its activations in backward, which trades one more forward pass per block for
+    /// activation memory that no longer grows with the number of blocks. Gradients are the same as without it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Set on a model that cannot checkpoint (the default implementation).</exception>
+    bool ActivationCheckpointing
+    {
+        get => false;
+        set
+        {
+            if (value) throw new NotSupportedException($"{GetType().Name} does not support activation checkpointing.");
+        }
+    }
+
     /// <summary>Creates an empty <see cref="KeyValueCache"/> sized for this model, for <see cref="Forward"/>.</summary>
     /// <exception cref="NotSupportedException"><see cref="SupportsKeyValueCache"/> is false (the default implementation).</exception>
     KeyValueCache CreateKeyValueCache() =>

@@ -14,4 +14,16 @@ public interface ITextTokenizer
 
     /// <summary>Decodes token ids back into text.</summary>
     string Decode(IEnumerable<int> ids);
+
+    /// <summary>
+    /// Writes the tokenizer's files into <paramref name="directory"/> (created if needed; each file atomically) in the
+    /// Hugging Face formats it was read from (<c>tokenizer.json</c>, <c>tokenizer.model</c>, <c>vocab.txt</c>,
+    /// <c>vocab.json</c> + <c>merges.txt</c>, with <c>tokenizer_config.json</c>), so that the folder, next to a model's
+    /// <c>SavePretrained</c> output, reloads as a whole and encodes every text to the same ids.
+    /// </summary>
+    /// <param name="directory">Destination directory.</param>
+    /// <exception cref="NotSupportedException">The tokenizer has no file form (the default implementation); the message
+    /// names the tokenizer.</exception>
+    void SavePretrained(string directory) =>
+        throw new NotSupportedException($"{GetType().Name} cannot be saved as Hugging Face tokenizer files; implement ITextTokenizer.SavePretrained.");
 }

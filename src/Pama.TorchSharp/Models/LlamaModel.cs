@@ -74,6 +74,9 @@ public sealed class LlamaModel : CausalLanguageModel
     public override int LayerCount => Config.LayerCount;
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> DefaultLoraTargetModules { get; } = ["q_proj", "v_proj"];
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, a position is negative, or the sequence would exceed <see cref="ContextLength"/>.</exception>
     public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
@@ -99,7 +102,11 @@ public sealed class LlamaModel : CausalLanguageModel
         }
 
         (Tensor cos, Tensor sin) = RotaryAngles(positions);
-        Tensor hidden = model.Forward(ids, cos, sin, allowed, slidingAllowed, cache, training);
+        bool fused = UsesFusedAttention(eagerSoftmaxInFloat32: true, Config.AttentionDropout);
+        var full = AttentionMask.Create(allowed, fused, DType);
+        AttentionMask? sliding = slidingAllowed is null ? null : AttentionMask.Create(slidingAllowed, fused, DType);
+        bool checkpoint = CheckpointsBlocks(cache, training && Config.AttentionDropout > 0);
+        Tensor hidden = model.Forward(ids, cos, sin, full, sliding, cache, training, checkpoint);
         Tensor logits = lm_head is null ? hidden.matmul(model.embed_tokens.weight.t()) : lm_head.call(hidden);
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }
@@ -111,6 +118,8 @@ public sealed class LlamaModel : CausalLanguageModel
         try
         {
             copy.CopyParametersFrom(this);
+            copy.AttentionImplementation = AttentionImplementation;
+            copy.ActivationCheckpointing = ActivationCheckpointing;
             copy.train(training);
             return copy;
         }
@@ -126,7 +135,7 @@ public sealed class LlamaModel : CausalLanguageModel
     /// listed in <c>model.safetensors.index.json</c>. The model is built on <paramref name="device"/> in
     /// <paramref name="dtype"/> and filled tensor by tensor; on any failure it is disposed and nothing is returned.
     /// </summary>
-    /// <param name="directory">Checkpoint directory.</param>
+    /// <param name="directory">Checkpoint directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <param name="device">Device to place the model on; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type; <c>null</c> means float32.</param>
     /// <returns>The model, in evaluation mode.</returns>
@@ -137,7 +146,8 @@ public sealed class LlamaModel : CausalLanguageModel
     public static LlamaModel FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        directory = HuggingFaceCache.Resolve(directory);
+        TorchRuntime.RequireUsable(device);
         string configPath = Path.Combine(directory, Gpt2Model.ConfigFileName);
         LlamaConfig config = LlamaConfig.FromJson(configPath);
         using CheckpointReader reader = CheckpointReader.Open(directory);
@@ -237,10 +247,18 @@ public sealed class LlamaModel : CausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, Tensor allowed, Tensor? slidingAllowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, AttentionMask full, AttentionMask? sliding, KeyValueCache? cache, bool training, bool checkpoint)
         {
             Tensor x = embed_tokens.Forward(ids);
-            foreach (DecoderLayer layer in layers) x = layer.Forward(x, cos, sin, layer.Sliding ? slidingAllowed! : allowed, cache, training);
+            foreach (DecoderLayer layer in layers)
+            {
+                AttentionMask mask = layer.Sliding ? sliding!.Value : full;
+                x = checkpoint
+                    ? ActivationCheckpoint.Run(
+                        t => layer.Forward(t[0], t[1], t[2], new AttentionMask(t[3], t.Length > 4 ? t[4] : null), null, training),
+                        mask.Bias is { } bias ? [x, cos, sin, mask.Allowed, bias] : [x, cos, sin, mask.Allowed], layer)
+                    : layer.Forward(x, cos, sin, mask, cache, training);
+            }
             return norm.Forward(x);
         }
     }
@@ -265,9 +283,9 @@ public sealed class LlamaModel : CausalLanguageModel
 
         public bool Sliding { get; }
 
-        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, KeyValueCache? cache, bool training)
         {
-            x = x.Plus(self_attn.Forward(input_layernorm.Forward(x), cos, sin, allowed, cache, training));
+            x = x.Plus(self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache, training));
             return x.Plus(mlp.Forward(post_attention_layernorm.Forward(x)));
         }
     }
@@ -301,7 +319,7 @@ public sealed class LlamaModel : CausalLanguageModel
             RegisterComponents();
         }
 
-        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache, bool training)
+        public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, KeyValueCache? cache, bool training)
         {
             long batch = x.shape[0], count = x.shape[1];
             Tensor query = q_proj.call(x).view(batch, count, _heads, _headSize).transpose(1, 2);
@@ -314,13 +332,24 @@ public sealed class LlamaModel : CausalLanguageModel
             key = RepeatKeyValue(key);
             value = RepeatKeyValue(value);
 
-            Tensor scores = query.matmul(key.transpose(2, 3)).Times(Math.Pow(_headSize, -0.5));
-            // transformers' eager attention takes the softmax in float32 whatever the model's type. Masked scores get
-            // float32's most negative value rather than -inf, so a row with no allowed key (a padding query) gets
-            // uniform weights instead of NaN; its output is never used.
-            Tensor masked = scores.to_type(ScalarType.Float32).MaskedFill(allowed.logical_not(), finfo(ScalarType.Float32).min);
-            Tensor weights = F.dropout(F.softmax(masked, -1).to_type(query.dtype), _dropout, training);
-            Tensor merged = weights.matmul(value).transpose(1, 2).reshape(batch, count, _heads * _headSize);
+            Tensor attended;
+            if (mask.Bias is { } bias)
+            {
+                attended = F.scaled_dot_product_attention(query, key, value, bias);
+            }
+            else
+            {
+                using Scalar scale = Math.Pow(_headSize, -0.5).ToScalar();
+                Tensor scores = query.matmul(key.transpose(2, 3)).mul(scale);
+                // transformers' eager attention takes the softmax in float32 whatever the model's type. Masked scores get
+                // float32's most negative value rather than -inf, so a row with no allowed key (a padding query) gets
+                // uniform weights instead of NaN; its output is never used.
+                using Scalar lowest = finfo(ScalarType.Float32).min.ToScalar();
+                Tensor masked = scores.to_type(ScalarType.Float32).masked_fill(mask.Allowed.logical_not(), lowest);
+                Tensor weights = F.dropout(F.softmax(masked, -1).to_type(query.dtype), _dropout, training);
+                attended = weights.matmul(value);
+            }
+            Tensor merged = attended.transpose(1, 2).reshape(batch, count, _heads * _headSize);
             return o_proj.call(merged);
         }
 

@@ -122,6 +122,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             foreach (Parameter p in reference.parameters()) p.requires_grad = false;
         reference.eval();
         policy.eval();
+        if (options.ActivationCheckpointing) policy.ActivationCheckpointing = true;
 
         // A CPU generator on purpose: TorchSharp's Generator(seed, device) always creates a native CPU generator but
         // reports the requested device, so on CUDA multinomial/randperm would receive a CPU generator for CUDA tensors
@@ -136,6 +137,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
             ? new GeneralizedAdvantageEstimation(options.Gamma, options.Lambda)
             : new GroupRelativeAdvantages(options.SamplesPerPrompt);
         _tokenizer = tokenizer;
+        if (tokenizer.VocabularySize > policy.VocabularySize)
+            throw new ArgumentException(
+                $"The tokenizer ({tokenizer.GetType().Name}) has {tokenizer.VocabularySize} token ids but the policy's vocabulary has {policy.VocabularySize}: " +
+                "the tokenizer does not belong to this model. Load the tokenizer of the model's own folder, AutoTokenizer.FromPretrained(modelDirectory).", nameof(tokenizer));
         SamplingOptions sampling = options.Generation with { EosTokenId = options.Generation.EosTokenId ?? tokenizer.EndOfTextId };
         CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
@@ -463,20 +468,20 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
     /// <summary>
     /// Writes the policy as a Hugging Face checkpoint folder (<c>config.json</c>, safetensors weights) together with the
-    /// tokenizer's files (<c>vocab.json</c>, <c>merges.txt</c>), so the folder reloads as a whole with
-    /// <c>FromPretrained</c> / <see cref="Gpt2Tokenizer.FromDirectory"/> or with transformers. This is the trained model for
+    /// tokenizer's files (<see cref="ITextTokenizer.SavePretrained"/>: <c>tokenizer.json</c>, <c>tokenizer.model</c>,
+    /// <c>vocab.txt</c> or <c>vocab.json</c> + <c>merges.txt</c>), so the folder reloads as a whole with
+    /// <c>FromPretrained</c> / <see cref="AutoTokenizer.FromPretrained"/> or with transformers. This is the trained model for
     /// use; <see cref="Save"/> is the trainer's own checkpoint for resuming.
     /// </summary>
     /// <exception cref="NotSupportedException">The policy is not a <see cref="CausalLanguageModel"/>, or the tokenizer cannot be
-    /// written (the packaged default GPT-2 tokenizer; the message says what to do).</exception>
+    /// written (e.g. the packaged default GPT-2 tokenizer; the message says what to do).</exception>
     public void SavePretrained(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (_policy is not CausalLanguageModel model)
             throw new NotSupportedException($"{typeof(TModel).Name} is not a CausalLanguageModel; save it with its own method.");
-        if (_tokenizer is Gpt2Tokenizer { CanSave: false } gpt2) gpt2.SavePretrained(directory);   // throws, saying what to do, before writing anything
+        _tokenizer.SavePretrained(directory);   // first: a tokenizer without files throws, saying what to do, before the weights are written
         model.SavePretrained(directory);
-        if (_tokenizer is Gpt2Tokenizer tokenizer) tokenizer.SavePretrained(directory);
     }
 
     /// <summary>

@@ -128,6 +128,9 @@ public sealed record PamaTrainerOptions
     /// <summary>Seed of the trainer's own generator (sampling and minibatch shuffling) (default 0).</summary>
     public long Seed { get; init; }
 
+    /// <summary>Switches the policy's <see cref="Models.ICausalLanguageModel.ActivationCheckpointing"/> on (default false: the model's own setting is kept).</summary>
+    public bool ActivationCheckpointing { get; init; }
+
     /// <summary>
     /// The processes of a data-parallel run (default <see cref="Distributed.SingleProcessGroup.Instance"/>: one process, no
     /// communication). With a group of several ranks, each rank's trainer steps on its own share of the batch and every update

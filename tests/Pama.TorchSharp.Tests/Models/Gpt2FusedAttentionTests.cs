@@ -19,9 +19,9 @@ public sealed class Gpt2FusedAttentionTests
         using (mask)
         using (Tensor positions = PromptBatch.PositionIds(mask))
         {
-            model.FusedAttention = false;
+            model.AttentionImplementation = AttentionImplementation.Explicit;
             using CausalLMOutput expected = model.Forward(ids, mask, positions);
-            model.FusedAttention = true;
+            model.AttentionImplementation = AttentionImplementation.Fused;
             using CausalLMOutput actual = model.Forward(ids, mask, positions);
             // Padding positions included: both paths give padding queries finite (uniform) weights.
             Gpt2PaddingAndCacheTests.AssertClose(TinyGpt2.Values(expected.Logits), TinyGpt2.Values(actual.Logits), Tolerance);
@@ -42,10 +42,10 @@ public sealed class Gpt2FusedAttentionTests
         using (Tensor allMask = cat([promptMask, ones_like(next)], 1))
         using (Tensor allPositions = PromptBatch.PositionIds(allMask))
         {
-            model.FusedAttention = false;
+            model.AttentionImplementation = AttentionImplementation.Explicit;
             using CausalLMOutput expected = model.Forward(all, allMask, allPositions);
 
-            model.FusedAttention = true;
+            model.AttentionImplementation = AttentionImplementation.Fused;
             using KeyValueCache cache = model.CreateKeyValueCache();
             cache.Reserve(all.shape[1]);
             int p = (int)prompt.shape[1];

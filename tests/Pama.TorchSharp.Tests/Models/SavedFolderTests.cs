@@ -41,12 +41,25 @@ public sealed class SavedFolderTests
     }
 
     [Fact]
-    public void ThePackagedDefaultTokenizerCannotBeSavedAndSaysWhatToDoInstead()
+    public void ThePackagedDefaultTokenizerSavesGpt2FilesThatReloadToTheSameIds()
     {
         using var dir = new TestDirectory();
-        var error = Assert.Throws<NotSupportedException>(() => Gpt2Tokenizer.CreateDefault().SavePretrained(dir.Path));
-        Assert.Contains("FromDirectory", error.Message);
-        Assert.False(File.Exists(Path.Combine(dir.Path, "vocab.json")));
+        Gpt2Tokenizer packaged = Gpt2Tokenizer.CreateDefault();
+        packaged.SavePretrained(dir.Path);
+        Gpt2Tokenizer reloaded = Gpt2Tokenizer.FromDirectory(dir.Path);
+        PretrainedTokenizer auto = AutoTokenizer.FromPretrained(dir.Path);
+        Assert.Equal(50257, reloaded.VocabularySize);
+        Assert.Equal(50256, auto.EndOfTextId);
+        // GPT-2's merges.txt has a version line and 50,000 merges: 50,257 ids less 256 bytes and <|endoftext|>.
+        Assert.Equal(50_001, File.ReadAllLines(dir.File("merges.txt")).Length);
+        string[] texts = ["Hello world", " The movie was wonderful, I loved it!", "naïve café – 東京 🙂", "  spaces\tand\nlines  ", "1234567 tokens"];
+        foreach (string text in texts)
+        {
+            Assert.Equal(packaged.Encode(text), reloaded.Encode(text));
+            Assert.Equal(packaged.Encode(text), auto.Encode(text));
+        }
+        // Hello world is [15496, 995] in GPT-2 (tiktoken's r50k_base and transformers agree).
+        Assert.Equal([15496, 995], auto.Encode("Hello world"));
     }
 
     [Fact]
@@ -54,6 +67,7 @@ public sealed class SavedFolderTests
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => Gpt2Model.FromPretrained("gpt2-that-does-not-exist"));
         Assert.Contains("local folder", error.Message);
+        Assert.Contains("Hugging Face cache", error.Message);
         Assert.Contains("no hub download", error.Message);
         Assert.Contains("huggingface-cli download", error.Message);
     }

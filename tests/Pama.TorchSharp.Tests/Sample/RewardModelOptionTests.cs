@@ -52,7 +52,7 @@ public sealed class RewardModelOptionTests
         // The i9 fixtures hold config.json and weights; a tokenizer file makes them complete checkpoints.
         using var dir = new Pama.TorchSharp.Tests.Models.TestDirectory();
         foreach (string file in Directory.GetFiles(Hf("gpt2-bf16-sharded"))) File.Copy(file, dir.File(Path.GetFileName(file)));
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "tokenizers", "qwen2-style-bpe", "tokenizer.json"), dir.File("tokenizer.json"));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "tokenizers", "qwen2-style-bpe", "tokenizer.json"), dir.File("tokenizer.json"), overwrite: true);
         (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse("--model", dir.Path);
         Assert.Empty(errors);
         Assert.Equal(dir.Path, options!.ModelDirectory);
@@ -61,7 +61,9 @@ public sealed class RewardModelOptionTests
     [Fact]
     public void AFolderWithoutTokenizerFilesIsRejectedWithTheMissingFiles()
     {
-        (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse("--reward-model", Hf("gpt2-reward-model"));
+        using var dir = new Pama.TorchSharp.Tests.Models.TestDirectory();
+        foreach (string file in new[] { "config.json", "model.safetensors" }) File.Copy(Path.Combine(Hf("gpt2-reward-model"), file), dir.File(file));
+        (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse("--reward-model", dir.Path);
         Assert.Null(options);
         Assert.Contains(errors, e => e.Contains("--reward-model") && e.Contains("tokenizer"));
     }

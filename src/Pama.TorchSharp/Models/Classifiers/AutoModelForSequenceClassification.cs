@@ -14,7 +14,7 @@ public static class AutoModelForSequenceClassification
     /// <c>DistilBertForSequenceClassification</c> or Llama / Mistral / Qwen2 <c>...ForSequenceClassification</c>
     /// checkpoint, chosen by <c>model_type</c>.
     /// </summary>
-    /// <param name="directory">Checkpoint directory.</param>
+    /// <param name="directory">Checkpoint directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <param name="device">Device for the model; <c>null</c> means CPU.</param>
     /// <param name="dtype">Parameter type (weights are converted from the stored type); <c>null</c> means float32.</param>
     /// <returns>The classifier, in evaluation mode, owned by the caller.</returns>
@@ -26,8 +26,9 @@ public static class AutoModelForSequenceClassification
     public static SequenceClassifier FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        directory = HuggingFaceCache.Resolve(directory);
         TorchRuntime.EnsureAvailable();
+        TorchRuntime.RequireUsable(device);
         var config = ClassifierConfigFile.Load(Path.Combine(directory, "config.json"));
         string modelType = config.OptionalString("model_type")
                            ?? throw new InvalidDataException($"{config.Path}: required key 'model_type' is missing.");

@@ -69,7 +69,8 @@ public sealed class LoraAdapter : IDisposable
     public bool IsActive => !IsMerged && _disableDepth == 0;
 
     /// <summary>
-    /// Wraps the layers named by <see cref="LoraOptions.TargetModules"/> with a fresh adapter and freezes every base parameter.
+    /// Wraps the layers named by <see cref="LoraOptions.TargetModules"/> (none named: the family's PEFT default,
+    /// <see cref="CausalLanguageModel.DefaultLoraTargetModules"/>) with a fresh adapter and freezes every base parameter.
     /// As PEFT, <c>A</c> is drawn Kaiming-uniform with <c>a = √5</c> (uniform on <c>±1/√in</c>) and <c>B</c> is zero, so the
     /// model's function is unchanged until the adapter is trained.
     /// </summary>
@@ -85,6 +86,7 @@ public sealed class LoraAdapter : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.TargetModules.Count == 0) options = options with { TargetModules = model.DefaultLoraTargetModules };
         if (generator is null)
         {
             using var seeded = new Generator(unchecked((ulong)options.Seed));
@@ -134,7 +136,7 @@ public sealed class LoraAdapter : IDisposable
     /// <c>rank_pattern</c>, <c>alpha_pattern</c>, <c>use_rslora</c>); every base parameter is frozen.
     /// </summary>
     /// <param name="model">The base model the adapter was trained on; must not already carry an adapter.</param>
-    /// <param name="directory">The adapter directory.</param>
+    /// <param name="directory">The adapter directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
     /// <exception cref="InvalidDataException">The configuration is malformed or unsupported, no layer matches it, a targeted module is
@@ -145,7 +147,7 @@ public sealed class LoraAdapter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Adapter directory '{directory}' does not exist.");
+        directory = HuggingFaceCache.Resolve(directory, "Adapter");
         string configPath = Path.Combine(directory, ConfigFileName), weightsPath = Path.Combine(directory, WeightsFileName);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"Adapter directory '{directory}' has no {ConfigFileName}.", configPath);
         if (!File.Exists(weightsPath))

@@ -13,7 +13,8 @@ public sealed record LoraOptions
     /// <summary>
     /// The paper's setting for its LLaMA-2 7B run (He and Maghsudi, 2025): rank 64, α 128, dropout 0.05 on the
     /// attention projections <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>o_proj</c> of a Llama-family model.
-    /// For GPT-2 use <c>Paper with { TargetModules = ["c_attn", "c_proj"] }</c>.
+    /// For GPT-2 use <c>Paper with { TargetModules = ["c_attn", "c_proj"] }</c>, or <c>Paper with { TargetModules = [] }</c> for
+    /// each family's PEFT default.
     /// </summary>
     public static LoraOptions Paper { get; } = new()
     {
@@ -35,7 +36,9 @@ public sealed record LoraOptions
     /// <summary>
     /// Layers to wrap, chosen as PEFT's <c>target_modules</c> list chooses them: a layer is wrapped when its name equals
     /// an entry or ends with <c>"." + entry</c> (e.g. <c>q_proj</c>, <c>v_proj</c>, or GPT-2's <c>c_attn</c>). Every entry must match
-    /// at least one linear layer of the model.
+    /// at least one linear layer of the model. Empty (the default) means the model family's PEFT default
+    /// (<see cref="CausalLanguageModel.DefaultLoraTargetModules"/>: <c>c_attn</c> for GPT-2, <c>q_proj</c> and <c>v_proj</c>
+    /// for Llama, Mistral and Qwen2), as PEFT's <c>LoraConfig</c> without <c>target_modules</c>.
     /// </summary>
     public IReadOnlyList<string> TargetModules { get; init; } = [];
 
@@ -56,8 +59,8 @@ public sealed record LoraOptions
         if (!double.IsFinite(Alpha) || Alpha <= 0) throw new ArgumentException($"{nameof(Alpha)} must be finite and positive, got {Alpha}.", nameof(Alpha));
         if (!double.IsFinite(Dropout) || Dropout < 0 || Dropout >= 1)
             throw new ArgumentException($"{nameof(Dropout)} must lie in [0, 1), got {Dropout}.", nameof(Dropout));
-        if (TargetModules is null || TargetModules.Count == 0)
-            throw new ArgumentException($"{nameof(TargetModules)} must name at least one module (e.g. \"q_proj\").", nameof(TargetModules));
+        if (TargetModules is null)
+            throw new ArgumentException($"{nameof(TargetModules)} must be a list (empty for the model family's default).", nameof(TargetModules));
         foreach (string name in TargetModules)
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{nameof(TargetModules)} holds an empty name.", nameof(TargetModules));
     }

@@ -29,7 +29,7 @@ public static class AutoTokenizer
     public const string SentencePieceFileName = "tokenizer.model";
 
     /// <summary>Loads the tokenizer of <paramref name="directory"/>.</summary>
-    /// <param name="directory">Checkpoint directory.</param>
+    /// <param name="directory">Checkpoint directory, or a repository id the Hugging Face cache holds (<see cref="HuggingFaceCache.Resolve"/>).</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">No tokenizer file is present.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or describes something not supported; the message
@@ -37,7 +37,25 @@ public static class AutoTokenizer
     public static PretrainedTokenizer FromPretrained(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Tokenizer directory '{directory}' does not exist.");
+        return Build(HuggingFaceCache.Resolve(directory, "Tokenizer"));
+    }
+
+    /// <summary>The files a tokenizer folder may hold that this class reads, in Hugging Face's names.</summary>
+    private static readonly string[] TokenizerFileNames =
+        [TokenizerJsonFileName, SentencePieceFileName, "vocab.txt", "vocab.json", "merges.txt", TokenizerConfigFile.FileName, TokenizerConfigFile.SpecialTokensMapFileName];
+
+    private static PretrainedTokenizer Build(string directory)
+    {
+        PretrainedTokenizer.Parts parts = Parts(directory);
+        // Kept in memory, so the folder may go away before SavePretrained writes them back.
+        var files = TokenizerFileNames.Select(name => Path.Combine(directory, name)).Where(File.Exists)
+            .Select(path => new PretrainedTokenizer.TokenizerFile(Path.GetFileName(path), IO.InputFile.ReadAllBytes(path, IO.InputFile.MaxTokenizerBytes, "tokenizer file")))
+            .ToList();
+        return new PretrainedTokenizer(parts with { Files = files });
+    }
+
+    private static PretrainedTokenizer.Parts Parts(string directory)
+    {
         var config = TokenizerConfigFile.Load(directory);
         string tokenizerJson = Path.Combine(directory, TokenizerJsonFileName);
         string sentencePiece = Path.Combine(directory, SentencePieceFileName);
@@ -67,7 +85,7 @@ public static class AutoTokenizer
 
     // ---- byte-level BPE ---------------------------------------------------------------------------------------
 
-    private static PretrainedTokenizer ByteLevelFromTokenizerJson(string path, JsonObject root, JsonObject model, TokenizerConfigFile config)
+    private static PretrainedTokenizer.Parts ByteLevelFromTokenizerJson(string path, JsonObject root, JsonObject model, TokenizerConfigFile config)
     {
         if (Bool(model, "byte_fallback", path) == true)
             throw new InvalidDataException($"{path}: model.byte_fallback = true is not supported with a byte-level pre-tokenizer.");
@@ -98,7 +116,7 @@ public static class AutoTokenizer
         return ByteLevel(encoder, vocabulary, added, special, TokenToId, prefix, suffix, config, path);
     }
 
-    private static PretrainedTokenizer ByteLevelFromVocabAndMerges(string vocabPath, string mergesPath, TokenizerConfigFile config)
+    private static PretrainedTokenizer.Parts ByteLevelFromVocabAndMerges(string vocabPath, string mergesPath, TokenizerConfigFile config)
     {
         Dictionary<string, int> vocabulary = Vocabulary(ReadJson(vocabPath), vocabPath, "the top level");
         var merges = new List<string>();
@@ -160,7 +178,7 @@ public static class AutoTokenizer
         }
     }
 
-    private static PretrainedTokenizer ByteLevel(ByteLevelBpeEncoder encoder, Dictionary<string, int> vocabulary, Dictionary<string, int> added,
+    private static PretrainedTokenizer.Parts ByteLevel(ByteLevelBpeEncoder encoder, Dictionary<string, int> vocabulary, Dictionary<string, int> added,
         HashSet<int> special, Func<string, int?> tokenToId, List<int> prefix, List<int> suffix, TokenizerConfigFile config, string source)
     {
         int? bos = OptionalId(config, "bos_token", tokenToId);
@@ -168,10 +186,10 @@ public static class AutoTokenizer
         int? pad = OptionalId(config, "pad_token", tokenToId);
         foreach (int? id in new[] { bos, eos, pad }) if (id is { } i) special.Add(i);
         int size = Math.Max(vocabulary.Values.DefaultIfEmpty(-1).Max(), added.Values.DefaultIfEmpty(-1).Max()) + 1;
-        return new PretrainedTokenizer(new PretrainedTokenizer.Parts(
+        return new PretrainedTokenizer.Parts(
             TokenizerFormat.ByteLevelBpe, encoder.Model, encoder.Encode, tokenToId, size,
             eos ?? throw new InvalidDataException($"{config.Path}: 'eos_token' is missing and {source} has no {Gpt2Tokenizer.EndOfTextToken}; the end-of-text token is needed."),
-            bos, pad, config.PaddingSide, config.MaxLength, prefix, suffix, special));
+            bos, pad, config.PaddingSide, config.MaxLength, prefix, suffix, special);
     }
 
     /// <summary>The split pattern and prefix-space switch of a byte-level <c>pre_tokenizer</c>.</summary>
@@ -312,7 +330,7 @@ public static class AutoTokenizer
 
     // ---- SentencePiece ----------------------------------------------------------------------------------------
 
-    private static PretrainedTokenizer SentencePiece(string path, TokenizerConfigFile config)
+    private static PretrainedTokenizer.Parts SentencePiece(string path, TokenizerConfigFile config)
     {
         SentencePieceTokenizer model;
         try
@@ -337,15 +355,15 @@ public static class AutoTokenizer
         var special = new HashSet<int> { bos, eos, model.UnknownId };
         if (pad is { } p) special.Add(p);
         int size = vocabulary.Values.Max() + 1;
-        return new PretrainedTokenizer(new PretrainedTokenizer.Parts(
+        return new PretrainedTokenizer.Parts(
             TokenizerFormat.SentencePiece, model,
             text => model.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false), TokenToId,
-            size, eos, bos, pad, config.PaddingSide, config.MaxLength, prefix, suffix, special));
+            size, eos, bos, pad, config.PaddingSide, config.MaxLength, prefix, suffix, special);
     }
 
     // ---- WordPiece --------------------------------------------------------------------------------------------
 
-    private static PretrainedTokenizer WordPiece(string vocabularyText, TokenizerConfigFile config, string source)
+    private static PretrainedTokenizer.Parts WordPiece(string vocabularyText, TokenizerConfigFile config, string source)
     {
         string cls = config.SpecialToken("cls_token") ?? "[CLS]";
         string sep = config.SpecialToken("sep_token") ?? "[SEP]";
@@ -388,13 +406,13 @@ public static class AutoTokenizer
         int? TokenToId(string token) => ids.TryGetValue(token, out int id) ? id : null;
         var special = new HashSet<int> { model.ClassificationTokenId, model.SeparatorTokenId, model.PaddingTokenId, model.MaskingTokenId };
         if (TokenToId(unk) is { } unknown) special.Add(unknown);
-        return new PretrainedTokenizer(new PretrainedTokenizer.Parts(
+        return new PretrainedTokenizer.Parts(
             TokenizerFormat.WordPiece, model,
             // Microsoft.ML.Tokenizers' BERT normalizer deletes tabs and line breaks, which BERT's clean_text turns
             // into spaces (so "a\tb" is two words); turning them into spaces first is the glue.
             text => model.EncodeToIds(text.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' '), addSpecialTokens: false), TokenToId,
             ids.Values.Max() + 1, model.SeparatorTokenId, BeginOfTextId: null, model.PaddingTokenId, config.PaddingSide, config.MaxLength,
-            [model.ClassificationTokenId], [model.SeparatorTokenId], special));
+            [model.ClassificationTokenId], [model.SeparatorTokenId], special);
     }
 
     /// <summary>

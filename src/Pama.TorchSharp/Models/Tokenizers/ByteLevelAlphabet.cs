@@ -19,6 +19,14 @@ internal static class ByteLevelAlphabet
         return new string(chars);
     }
 
+    /// <summary>The vocabulary spelling of raw bytes (one character each).</summary>
+    public static string Encode(ReadOnlySpan<byte> bytes)
+    {
+        var chars = new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++) chars[i] = CharOfByte[bytes[i]];
+        return new string(chars);
+    }
+
     private static char[] Build()
     {
         var table = new char[256];

@@ -14,6 +14,7 @@ public sealed class PretrainedTokenizer : ITextTokenizer
     private readonly Tokenizer _model;
     private readonly HashSet<int> _specialIds;
     private readonly Func<string, int?> _tokenToId;
+    private readonly IReadOnlyList<TokenizerFile> _files;
 
     internal PretrainedTokenizer(Parts parts)
     {
@@ -30,6 +31,7 @@ public sealed class PretrainedTokenizer : ITextTokenizer
         PrefixIds = parts.PrefixIds;
         SuffixIds = parts.SuffixIds;
         _specialIds = [.. parts.SpecialIds];
+        _files = parts.Files;
     }
 
     /// <summary>The tokenization algorithm.</summary>
@@ -113,6 +115,24 @@ public sealed class PretrainedTokenizer : ITextTokenizer
         return _tokenToId(token);
     }
 
+    /// <summary>
+    /// Writes the files this tokenizer was read from, byte for byte (the vocabulary and merges or model file, and
+    /// <c>tokenizer_config.json</c> / <c>special_tokens_map.json</c> where the folder had them), so that
+    /// <see cref="AutoTokenizer.FromPretrained"/> and <c>transformers</c>' <c>AutoTokenizer</c> reload the same tokenizer
+    /// from <paramref name="directory"/> (created if needed; each file atomically).
+    /// </summary>
+    /// <param name="directory">Destination directory.</param>
+    public void SavePretrained(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        foreach (TokenizerFile file in _files)
+            IO.AtomicFile.Write(Path.Combine(directory, file.Name), stream => stream.Write(file.Content));
+    }
+
+    /// <summary>One file of the tokenizer's folder: its name and content.</summary>
+    internal sealed record TokenizerFile(string Name, byte[] Content);
+
     /// <summary>What <see cref="AutoTokenizer"/> assembles.</summary>
     internal sealed record Parts(
         TokenizerFormat Format,
@@ -127,5 +147,9 @@ public sealed class PretrainedTokenizer : ITextTokenizer
         int? MaxLength,
         IReadOnlyList<int> PrefixIds,
         IReadOnlyList<int> SuffixIds,
-        IReadOnlyCollection<int> SpecialIds);
+        IReadOnlyCollection<int> SpecialIds)
+    {
+        /// <summary>The files the tokenizer was read from, written back by <see cref="SavePretrained"/>.</summary>
+        public IReadOnlyList<TokenizerFile> Files { get; init; } = [];
+    }
 }

@@ -261,7 +261,7 @@ public sealed class LoraAdapterTests
         using var generator = new Generator(1);
         Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Rank = 0 }, generator));
         Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Dropout = 1 }, generator));
-        Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { TargetModules = [] }, generator));
+        Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { TargetModules = null! }, generator));
         Assert.Throws<ArgumentException>(() => LoraAdapter.Apply(model, GptOptions with { Alpha = double.NaN }, generator));
         Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("lora_"));
     }
