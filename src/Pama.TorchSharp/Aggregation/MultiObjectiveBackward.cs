@@ -297,11 +297,7 @@ public static class MultiObjectiveBackward
     /// <summary>Advances a stateful weighting once, then asks for the weights; refuses non-finite weights.</summary>
     private static (double[] Weights, double Value) Weights(IWeighting weighting, WeightingInput input, int n)
     {
-        if (weighting is IStatefulWeighting stateful)
-        {
-            stateful.Observe(input);
-        }
-
+        weighting.Observe(input);
         var weights = new double[n];
         double value = weighting.ComputeWeights(input, weights);
         for (int i = 0; i < n; i++)

@@ -17,7 +17,7 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <remarks>
 /// <para>Per step (<see cref="BeginStep"/>, <see cref="PrepareStep"/>): each objective's mean reward over the whole batch is
 /// kept for weightings that read <see cref="WeightingInputs.Rewards"/>, and a stateful weighting observes it once
-/// (<see cref="IStatefulWeighting.Observe"/>; its state is then checked identical on every rank). The advantages are prepared
+/// (<see cref="IWeighting.Observe"/>; its state is then checked identical on every rank). The advantages are prepared
 /// once for the step: normalised per objective over the whole batch when the method asks for it (GDPO), then whitened when the
 /// options ask for it: the scalarised advantage <c>Σ_i w_i A^i</c> for weights known before the step (a weighting that reads
 /// neither statistics nor a Gramian, e.g. MORLHF's preferences), each objective otherwise. All sums are over the process group.</para>
@@ -101,7 +101,7 @@ public sealed class CombineStage
 
     /// <summary>
     /// Starts a step: keeps each objective's mean reward over the step's whole batch (all ranks) for the weighting, and advances a
-    /// stateful weighting once (<see cref="IStatefulWeighting.Observe"/>). Every rank must pass the same values.
+    /// stateful weighting once (<see cref="IWeighting.Observe"/>). Every rank must pass the same values.
     /// </summary>
     /// <param name="meanRewards">One finite mean reward per objective.</param>
     /// <exception cref="ArgumentException">Wrong count or a non-finite reward (named by objective).</exception>
@@ -113,7 +113,7 @@ public sealed class CombineStage
             if (!double.IsFinite(meanRewards[i]))
                 throw new ArgumentException($"The mean reward of '{_names[i]}' is {meanRewards[i]}.", nameof(meanRewards));
         _meanRewards = [.. meanRewards];
-        if (Weighting is IStatefulWeighting stateful) stateful.Observe(WeightingInput.FromRewards(_meanRewards));
+        Weighting.Observe(WeightingInput.FromRewards(_meanRewards));
     }
 
     /// <summary>
