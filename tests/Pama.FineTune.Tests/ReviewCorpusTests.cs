@@ -2,7 +2,7 @@ using Pama.FineTune.Corpus;
 using Pama.FineTune.Experiment;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 public sealed class ReviewCorpusTests
 {

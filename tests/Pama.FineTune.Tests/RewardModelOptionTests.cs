@@ -2,7 +2,7 @@ using System.CommandLine;
 using Pama.FineTune.Cli;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary><c>--model</c> with any Hugging Face causal LM folder, <c>--reward-model</c> and <c>--reward-label</c>.</summary>
 public sealed class RewardModelOptionTests

@@ -5,7 +5,7 @@ using Pama.FineTune.Reporting;
 using Pama.TorchSharp.Training.Methods;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary>
 /// The preference sweep and the set view of <c>summary.json</c>: the lattice by its definition, the run plan, and the

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Pama.TorchSharp.Tests.Models;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary>
 /// The sample treats SIGTERM (a plain <c>kill</c>, <c>docker stop</c>, a scheduler's preemption) like Ctrl+C: it finishes the

@@ -2,7 +2,7 @@ using Pama.FineTune.Text;
 using Pama.TorchSharp.Models;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 public sealed class CompactVocabularyTokenizerTests
 {

@@ -1,7 +1,7 @@
 using Pama.FineTune.Rewards;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 public sealed class TextRewardTests
 {

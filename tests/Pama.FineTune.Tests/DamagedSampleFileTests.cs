@@ -6,7 +6,7 @@ using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Tests.Models;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary>
 /// The sample's own JSON readers (JSON Lines prompts, run records, the compact vocabulary) refuse an escaped lone UTF-16

@@ -1,7 +1,7 @@
 using Pama.Aggregation;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary>The aggregators' toy demo: its analytic gradients against finite differences, and a short run that writes the figure.</summary>
 public sealed class AggregationDemoTests

@@ -3,7 +3,7 @@ using Pama.TorchSharp.Tests.Models;
 using Pama.TorchSharp.Tests.Training;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary><c>--prompts FILE</c>: plain lines or JSON Lines, every tenth held out, bad files named with their line.</summary>
 public sealed class PromptFileTests

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Pama.FineTune.Cli;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 public sealed class CommandLineTests
 {

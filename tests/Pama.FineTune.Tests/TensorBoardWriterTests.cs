@@ -3,7 +3,7 @@ using System.Text;
 using Pama.FineTune.Reporting;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary>
 /// The sample's TensorBoard event files are valid TFRecord files of <c>tensorflow.Event</c> messages: parsed back here with a

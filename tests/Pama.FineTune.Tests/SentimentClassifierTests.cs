@@ -2,7 +2,7 @@ using Pama.FineTune.Corpus;
 using Pama.FineTune.Rewards;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 public sealed class SentimentClassifierTests
 {

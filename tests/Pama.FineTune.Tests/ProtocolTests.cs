@@ -7,7 +7,7 @@ using Pama.FineTune.Progress;
 using Pama.TorchSharp.Tests.Models;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 /// <summary>
 /// The protocol for the paper's real assets, end to end on tiny ones:

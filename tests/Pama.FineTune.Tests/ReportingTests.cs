@@ -2,7 +2,7 @@ using System.Text.Json;
 using Pama.FineTune.Reporting;
 using Xunit;
 
-namespace Pama.TorchSharp.Tests.Sample;
+namespace Pama.FineTune.Tests;
 
 public sealed class ReportingTests
 {
