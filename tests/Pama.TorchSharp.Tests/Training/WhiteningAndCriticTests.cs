@@ -37,7 +37,7 @@ public sealed class WhiteningAndCriticTests
         Tensor scales = tensor(new[] { 0.01, 1.0, 250.0 }, ScalarType.Float64);
         Tensor advantages = (randn([Lengths.Length, T, N], ScalarType.Float64, generator: generator) * scales).Plus(tensor(new[] { 3.0, -1.0, 40.0 }, ScalarType.Float64));
 
-        double[] whitened = TinyModels.Values(AdvantageWhitener.PerObjective(advantages, mask));
+        double[] whitened = TinyModels.Values(MaskedWhitening.PerObjective(advantages, mask));
 
         double[] m = TinyModels.Values(mask), raw = TinyModels.Values(advantages);
         int tokens = Lengths.Sum();

@@ -9,7 +9,7 @@ namespace Pama.TorchSharp.Training.Methods;
 /// (the coefficient of <c>∇u_t</c> in <c>∇L^i</c>). All results are float64. The <see cref="CombineStage"/> forms
 /// the same statistic on any method's prepared advantages (Noon-clipped for PAMA).
 /// </summary>
-internal static class NoonStatistics
+internal static class NoonStatisticTensors
 {
     /// <summary>Noon clipping <c>max(A', 0)</c>.</summary>
     public static Tensor Clip(Tensor advantages)

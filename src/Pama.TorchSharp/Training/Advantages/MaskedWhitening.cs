@@ -12,7 +12,7 @@ namespace Pama.TorchSharp.Training.Advantages;
 /// process group, so every rank whitens with the whole batch's mean and variance. What is whitened (each objective, or a
 /// method's scalarised advantage) is decided by <see cref="Methods.CombineStage.PrepareStep"/>.
 /// </summary>
-internal static class AdvantageWhitener
+internal static class MaskedWhitening
 {
     private const double Epsilon = 1e-8;
 

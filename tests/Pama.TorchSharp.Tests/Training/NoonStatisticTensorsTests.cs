@@ -8,7 +8,7 @@ using Pama.TorchSharp.Tensors;
 namespace Pama.TorchSharp.Tests.Training;
 
 /// <summary>The tensor Noon statistic equals the core span implementation on the same data.</summary>
-public sealed class NoonStatisticsTests
+public sealed class NoonStatisticTensorsTests
 {
     [Theory]
     [InlineData(0.2)]
@@ -26,10 +26,10 @@ public sealed class NoonStatisticsTests
             1, 1, 1, 1, 1, 1, 0,
         }, [4, 7], ScalarType.Float64);
 
-        Tensor perToken = NoonStatistics.PerToken(NoonStatistics.Clip(advantages), ratios, mask, epsilon);
-        double[] sums = TinyModels.Values(NoonStatistics.PerBatchSums(perToken, mask));
+        Tensor perToken = NoonStatisticTensors.PerToken(NoonStatisticTensors.Clip(advantages), ratios, mask, epsilon);
+        double[] sums = TinyModels.Values(NoonStatisticTensors.PerBatchSums(perToken, mask));
         double[] batch = [.. sums[..3].Select(v => v / sums[3])];
-        double[] sequence = TinyModels.Values(NoonStatistics.PerSequence(perToken, mask));
+        double[] sequence = TinyModels.Values(NoonStatisticTensors.PerSequence(perToken, mask));
 
         double[] a = TinyModels.Values(advantages), u = TinyModels.Values(ratios), m = TinyModels.Values(mask);
         var expected = new double[3];
