@@ -42,7 +42,7 @@ public class StatisticsBenchmarks
     }
 
     [Benchmark]
-    public void NoonStatisticTensors() => NoonStatistic.Compute(advantages, ratios, mask, 0.2, statistics);
+    public void NoonStatistics() => NoonStatistic.Compute(advantages, ratios, mask, 0.2, statistics);
 
     [Benchmark]
     public double AccumulatorAddRange()
