@@ -2,6 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Aggregation;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Training.Advantages;
+using Pama.TorchSharp.Training.Ppo;
 using Pama.Weightings;
 using TorchSharp;
 using TorchSharp.Modules;

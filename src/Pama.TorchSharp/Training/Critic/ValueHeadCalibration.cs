@@ -1,7 +1,8 @@
 using static TorchSharp.torch;
 using Pama.TorchSharp.Tensors;
+using Pama.TorchSharp.Training.Rollout;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Critic;
 
 /// <summary>
 /// <see cref="ValueHeadInitialization.FirstBatchMeanReturn"/>: sets each head's bias to its objective's mean return on

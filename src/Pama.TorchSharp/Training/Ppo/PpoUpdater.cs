@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Pama.TorchSharp.Tensors;
+using Pama.TorchSharp.Training.Rollout;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Ppo;
 
 /// <summary>
 /// The PPO epochs of one step: for every minibatch, forward the policy, let the method form the one

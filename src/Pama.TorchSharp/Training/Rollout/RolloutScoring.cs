@@ -1,7 +1,8 @@
 using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training.Critic;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Rollout;
 
 /// <summary>
 /// Scores sampled sequences without gradients: policy and reference log-probabilities of the response

@@ -1,7 +1,7 @@
 using Pama.TorchSharp.Training.Rewards;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Rollout;
 
 /// <summary>
 /// A rollout: prompts with responses (sampled by <see cref="PamaTrainer{TModel}.Generate(IReadOnlyList{string})"/> or given

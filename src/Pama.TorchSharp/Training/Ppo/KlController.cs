@@ -1,4 +1,4 @@
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Ppo;
 
 /// <summary>
 /// The KL coefficient β of the per-token penalty <c>−β (log π_θ − log π_ref)</c>: fixed, or adapted

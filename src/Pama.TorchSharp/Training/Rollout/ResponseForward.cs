@@ -1,7 +1,8 @@
 using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training.Ppo;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Rollout;
 
 /// <summary>One forward pass of a causal LM over prompt + response, read at the response tokens.</summary>
 /// <param name="LogProbs">Log-probabilities <c>log π(y_t | x, y_&lt;t)</c> of the response tokens <c>[B, T]</c>.</param>

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Pama.TorchSharp.Tensors;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Ppo;
 
 /// <summary>Clips gradients and refuses non-finite ones before any optimizer step.</summary>
 public static class GradientGuard

@@ -1,10 +1,11 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Rollout;
 
 /// <summary>
 /// The trainer's rollout: left-pad the prompts (each repeated <see cref="PamaTrainerOptions.SamplesPerPrompt"/> times,

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Rollout;
 
 /// <summary>
 /// Prompts and responses laid out for scoring: each row is a left-padded prompt of width <c>P</c> followed by a

@@ -1,7 +1,8 @@
 using static TorchSharp.torch;
 using Pama.TorchSharp.Tensors;
+using Pama.TorchSharp.Training.Critic;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Ppo;
 
 /// <summary>The PPO losses on response tokens (all means are over the masked tokens of the minibatch).</summary>
 public static class PpoLosses

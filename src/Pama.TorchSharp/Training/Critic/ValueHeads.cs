@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Critic;
 
 /// <summary>
 /// One scalar value head per objective on the policy's last hidden states: <c>V^i_t = w_i · h_t + b_i</c>.

@@ -1,7 +1,7 @@
 using static TorchSharp.torch;
 using Pama.TorchSharp.Tensors;
 
-namespace Pama.TorchSharp.Training;
+namespace Pama.TorchSharp.Training.Rewards;
 
 /// <summary>Per-token rewards of every objective: the KL penalty on every response token, the objective's reward on the last.</summary>
 public static class TokenRewards
