@@ -34,7 +34,8 @@ public static class CheckpointLoadBenchmark
         string directory = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "pama-load-benchmark-qwen2-0.5b-bf16");
         ScalarType loadType = args.Length > 1 ? Enum.Parse<ScalarType>(args[1], ignoreCase: true) : ScalarType.BFloat16;
         int repetitions = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
-        if (!File.Exists(Path.Combine(directory, CheckpointReader.IndexFileName)))
+        // A sharded checkpoint's index, by its Hugging Face name: present once the model below has been written.
+        if (!File.Exists(Path.Combine(directory, "model.safetensors.index.json")))
         {
             var write = Stopwatch.StartNew();
             using (var model = new LlamaModel(Config, CPU, ScalarType.BFloat16))

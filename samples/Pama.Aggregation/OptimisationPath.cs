@@ -32,11 +32,7 @@ public static class OptimisationPath
             gramian[1, 1] = (g2[0] * g2[0]) + (g2[1] * g2[1]);
             gramian[0, 1] = gramian[1, 0] = (g1[0] * g2[0]) + (g1[1] * g2[1]);
             var input = WeightingInput.FromGramian(gramian);
-            if (weighting is IStatefulWeighting stateful)
-            {
-                stateful.Observe(input);
-            }
-
+            weighting.Observe(input);
             weighting.ComputeWeights(input, w);
             direction[0] = (w[0] * g1[0]) + (w[1] * g2[0]);
             direction[1] = (w[0] * g1[1]) + (w[1] * g2[1]);

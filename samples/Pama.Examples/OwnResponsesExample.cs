@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Rollout;
 // readme:own-responses
 using static TorchSharp.torch;
 // readme:end

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
+using Pama.Examples;
 using Pama.Mpi;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
-using Pama.Examples;
 using Pama.Weightings;
 using TorchSharp;
 using static TorchSharp.torch;

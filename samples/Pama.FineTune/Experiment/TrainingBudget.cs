@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
 
 namespace Pama.FineTune.Experiment;

@@ -13,32 +13,8 @@ namespace Pama.TorchSharp.Aggregation;
 /// weights wᵢ and add Σᵢ wᵢ ∇Lᵢ to the <c>.grad</c> of the parameters, ready for any optimizer.
 /// </summary>
 /// <remarks>
-/// <para>
-/// <see cref="Backward"/> forms the Gramian over the parameters themselves: n calls of <c>autograd.grad</c> (the graph is
-/// retained until the last), one gradient per objective held at a time at most, the Gramian accumulated in float64 one
-/// parameter at a time, and the combination Σᵢ wᵢ ∇Lᵢ from the held gradients (no further backward).
-/// <see cref="BackwardThroughFeatures"/> forms it over shared features instead (MGDA-UB's trick, Sener and Koltun 2018;
-/// TorchJD's <c>mtl_backward</c>): n gradients with respect to the features only, then one backward of Σᵢ wᵢ Lᵢ through
-/// the whole model. Unlike TorchJD, which gives each task's own parameters the unweighted ∇Lᵢ, every parameter gets
-/// Σᵢ wᵢ ∇Lᵢ.
-/// </para>
-/// <para>
-/// A weighting that reads no Gramian (mean, random, fixed preferences) costs one backward of Σᵢ wᵢ Lᵢ. A stateful
-/// weighting (<see cref="IStatefulWeighting"/>, e.g. PCGrad's or random weighting's step counter) is advanced once per
-/// call, before its weights are computed: one call is one training step.
-/// </para>
-/// <para>
-/// Data parallelism: every rank passes its own losses, scaled so that their sum over the ranks is the loss wanted (e.g.
-/// by each rank's share of the samples), and the same parameters in the same order. <see cref="Backward"/> sums the
-/// per-objective gradients over the group (n gradients' worth of communication) so every rank forms the same Gramian and
-/// weights; <see cref="BackwardThroughFeatures"/> sums the feature Gramian (each rank's features are its own, so the
-/// Gramian of the whole batch is the sum) and then the combined parameter gradient. Either way every rank ends with the
-/// same <c>.grad</c>, as one process holding the whole batch would.
-/// </para>
-/// <para>
-/// Nothing is changed on error: losses, gradients, Gramian and weights are all checked before any <c>.grad</c> is touched.
-/// Gradients are added to <c>.grad</c> (as <c>backward()</c> does): zero them first for a fresh step.
-/// </para>
+/// Gradients are added to <c>.grad</c> (as <c>backward()</c> does), and nothing changes on error. How each entry forms
+/// the Gramian, its cost, and data parallelism: docs/aggregators.md, "Using them on any TorchSharp model".
 /// </remarks>
 public static class MultiObjectiveBackward
 {
@@ -297,11 +273,7 @@ public static class MultiObjectiveBackward
     /// <summary>Advances a stateful weighting once, then asks for the weights; refuses non-finite weights.</summary>
     private static (double[] Weights, double Value) Weights(IWeighting weighting, WeightingInput input, int n)
     {
-        if (weighting is IStatefulWeighting stateful)
-        {
-            stateful.Observe(input);
-        }
-
+        weighting.Observe(input);
         var weights = new double[n];
         double value = weighting.ComputeWeights(input, weights);
         for (int i = 0; i < n; i++)

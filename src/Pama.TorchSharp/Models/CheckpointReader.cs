@@ -11,7 +11,7 @@ namespace Pama.TorchSharp.Models;
 /// tensors are then read one at a time, so loading a model holds the model plus one tensor, never two models.
 /// </summary>
 /// <remarks>Errors name the file and the tensor or key. Any model family can load through <see cref="LoadInto"/>.</remarks>
-public sealed class CheckpointReader : IDisposable
+internal sealed class CheckpointReader : IDisposable
 {
     /// <summary>File name of single-file weights.</summary>
     public const string SingleFileName = "model.safetensors";

@@ -9,7 +9,7 @@ namespace Pama.TorchSharp.Models;
 /// one <c>model.safetensors</c>, or <c>model-0000i-of-0000n.safetensors</c> shards plus
 /// <c>model.safetensors.index.json</c> when the weights exceed the shard size.
 /// </summary>
-public static class CheckpointWriter
+internal static class CheckpointWriter
 {
     /// <summary>Default shard size: 5 GB, as <c>transformers</c> 4 used.</summary>
     public const long DefaultMaxShardBytes = 5_000_000_000;

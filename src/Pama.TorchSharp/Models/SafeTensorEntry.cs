@@ -6,7 +6,7 @@ namespace Pama.TorchSharp.Models;
 /// <param name="Shape">Dimensions; empty for a scalar.</param>
 /// <param name="Begin">Start of the data, in bytes from the start of the data section.</param>
 /// <param name="End">End (exclusive) of the data, in bytes from the start of the data section.</param>
-public sealed record SafeTensorEntry(string Name, string DataType, IReadOnlyList<long> Shape, long Begin, long End)
+internal sealed record SafeTensorEntry(string Name, string DataType, IReadOnlyList<long> Shape, long Begin, long End)
 {
     /// <summary>Number of elements (the product of <see cref="Shape"/>; 1 for a scalar).</summary>
     public long ElementCount => Shape.Aggregate(1L, (product, d) => checked(product * d));

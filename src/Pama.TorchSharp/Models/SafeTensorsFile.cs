@@ -16,7 +16,7 @@ namespace Pama.TorchSharp.Models;
 /// then the data section, in which every tensor is stored contiguously, row-major and little-endian
 /// at <c>[begin, end)</c>. The whole header is validated when the file is opened.
 /// </remarks>
-public sealed class SafeTensorsFile : IDisposable
+internal sealed class SafeTensorsFile : IDisposable
 {
     private const string MetadataKey = "__metadata__";
 

@@ -4,8 +4,11 @@ using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Advantages;
 using Pama.TorchSharp.Training.Checkpoints;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
+using Pama.TorchSharp.Training.Ppo;
 using Pama.TorchSharp.Training.Rewards;
+using Pama.TorchSharp.Training.Rollout;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,24 +22,9 @@ namespace Pama.TorchSharp.Training;
 /// <see cref="Step(RolloutBatch, Tensor)"/> on responses and rewards you bring (TRL's <c>step(queries, responses, scores)</c>).
 /// </summary>
 /// <remarks>
-/// <para>One step: sample responses from the policy (KV cache, the trainer's generator) → score them with
-/// the <c>n</c> objectives (validated before any parameter changes) → per-token rewards
-/// <c>r^i_t = −β (log π_old − log π_ref)_t + R^i 1[t = last]</c> → per-objective advantages (GAE with one
-/// value head per objective, or group-relative) → the method (<see cref="PamaTrainerOptions.Method"/>) forms ONE advantage → clipped surrogate
-/// plus value losses → ONE backward → gradient check and clipping → optimizer steps, for
-/// <see cref="PamaTrainerOptions.PpoEpochs"/> × <see cref="PamaTrainerOptions.MiniBatches"/> updates.</para>
-/// <para>PAMA forms <c>Σ_i c_i max(A'^i, 0)</c> with <c>c</c> from Theorem 1 on the statistics
-/// <c>a_i = mean_t max(A'^i_t, 0) 1[u_t ≤ 1+ε]</c>; when <c>s* = 0</c> the policy optimizer is not stepped
-/// (the value heads still are). By default the value heads read the hidden states detached, so only the policy loss
-/// moves the policy (see <see cref="PamaTrainerOptions.Critic"/> for TRL's shared critic, and
-/// <see cref="PamaTrainerOptions.AdvantageWhitening"/> for TRL's whitened advantages).</para>
-/// <para>Dropout is disabled: the policy and the reference run in evaluation mode throughout, so the rollout
-/// log-probabilities equal those of the first update (<c>u = 1</c>) and the ratio measures parameter change only.</para>
-/// <para>All tensors follow the policy's device and the floating type of its trainable parameters, at least float32 (a bf16 / fp16
-/// model's logits are read in float32; value heads are float32); the reference must live on the same device. The
-/// trainer's random generator lives on the CPU (TorchSharp creates CPU generators only), and its state is checkpointed:
-/// each rollout draws its <c>[MaxNewTokens, B]</c> sampling uniforms from it at once and moves them to the device in one
-/// transfer (see <see cref="TextGenerator"/>), so sampling itself never waits for the host.</para>
+/// One step: sample → score with the <c>n</c> objectives → per-token rewards with the KL penalty → per-objective advantages
+/// → the method (<see cref="PamaTrainerOptions.Method"/>) forms ONE advantage → clipped surrogate plus value losses → ONE
+/// backward → optimizer steps. What each stage does, the stationary rules, dropout and devices: docs/trainer.md.
 /// </remarks>
 /// <typeparam name="TModel">The causal language model type (e.g. <see cref="Gpt2Model"/>).</typeparam>
 public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, ICausalLanguageModel

@@ -8,17 +8,13 @@ namespace Pama.Weightings;
 /// <remarks>
 /// Protocol: once per training step, before that step's updates, the caller passes what was observed of the
 /// step's batch (at least each objective's mean reward over the whole batch, summed over the process group)
-/// to <see cref="Observe"/>, which advances the state. <see cref="IWeighting.ComputeWeights"/> is then a pure
+/// to <see cref="IWeighting.Observe"/>, which advances the state (the method is declared on <see cref="IWeighting"/>,
+/// where it does nothing by default, so a caller calls it on every weighting without checking the type). <see cref="IWeighting.ComputeWeights"/> is then a pure
 /// function of the state and its input, so every minibatch update of the step, and every rank, gets the same
 /// weights for the same input.
 /// </remarks>
 public interface IStatefulWeighting : IWeighting
 {
-    /// <summary>Advances the state by one training step.</summary>
-    /// <param name="input">What was observed of the step's whole batch; carries at least <see cref="WeightingInput.Rewards"/>.</param>
-    /// <exception cref="ArgumentException">The input lacks what the weighting reads, or holds a non-finite value (named by objective).</exception>
-    void Observe(WeightingInput input);
-
     /// <summary>Number of doubles in the state (fixed once the weighting is created).</summary>
     int StateLength { get; }
 

@@ -23,4 +23,16 @@ public interface IWeighting
     /// otherwise <see cref="double.NaN"/>.</returns>
     /// <exception cref="ArgumentException">The input lacks what this weighting needs, or a length does not match.</exception>
     double ComputeWeights(WeightingInput input, Span<double> weights);
+
+    /// <summary>
+    /// Tells the weighting what was observed of one training step's whole batch, once per step and before that
+    /// step's <see cref="ComputeWeights"/> calls. Stateless weightings ignore it (this default does nothing);
+    /// stateful ones (<see cref="IStatefulWeighting"/>) advance their state once per step.
+    /// </summary>
+    /// <param name="input">What was observed of the step's whole batch; carries at least <see cref="WeightingInput.Rewards"/>
+    /// when the caller has rewards, or the Gramian when the weighting reads one.</param>
+    /// <exception cref="ArgumentException">The input lacks what the weighting reads, or holds a non-finite value (named by objective).</exception>
+    void Observe(WeightingInput input)
+    {
+    }
 }

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Checkpoints;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Rewards;
 using Xunit;
 

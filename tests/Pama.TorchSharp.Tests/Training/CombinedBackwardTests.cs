@@ -1,6 +1,8 @@
 using Pama.TorchSharp.Tensors;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Methods;
+using Pama.TorchSharp.Training.Ppo;
+using Pama.TorchSharp.Training.Rollout;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Ppo;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Ppo;
 using Xunit;
 
 namespace Pama.TorchSharp.Tests.Training;

@@ -1,8 +1,10 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
+using Pama.TorchSharp.Training.Rollout;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

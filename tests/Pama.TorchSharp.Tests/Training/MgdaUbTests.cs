@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Methods;
+using Pama.TorchSharp.Training.Rollout;
 using Pama.Weightings;
 using TorchSharp;
 using Xunit;

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Rewards;
+using Pama.TorchSharp.Training.Rollout;
 using Xunit;
 using static TorchSharp.torch;
 

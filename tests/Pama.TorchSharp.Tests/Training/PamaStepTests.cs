@@ -1,7 +1,9 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Rewards;
+using Pama.TorchSharp.Training.Rollout;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

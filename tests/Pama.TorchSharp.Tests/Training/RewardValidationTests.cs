@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Rewards;
 using Xunit;
 

@@ -3,6 +3,7 @@ using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
+using Pama.TorchSharp.Training.Rollout;
 using TorchSharp;
 using static TorchSharp.torch;
 

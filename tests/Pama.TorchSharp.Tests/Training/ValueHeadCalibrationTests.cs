@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Critic;
 using Xunit;
 using static TorchSharp.torch;
 

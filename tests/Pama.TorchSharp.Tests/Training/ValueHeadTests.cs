@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Rewards;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
 using Pama.TorchSharp.Training.Advantages;
+using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
 using TorchSharp;
@@ -37,7 +38,7 @@ public sealed class WhiteningAndCriticTests
         Tensor scales = tensor(new[] { 0.01, 1.0, 250.0 }, ScalarType.Float64);
         Tensor advantages = (randn([Lengths.Length, T, N], ScalarType.Float64, generator: generator) * scales).Plus(tensor(new[] { 3.0, -1.0, 40.0 }, ScalarType.Float64));
 
-        double[] whitened = TinyModels.Values(AdvantageWhitener.PerObjective(advantages, mask));
+        double[] whitened = TinyModels.Values(MaskedWhitening.PerObjective(advantages, mask));
 
         double[] m = TinyModels.Values(mask), raw = TinyModels.Values(advantages);
         int tokens = Lengths.Sum();

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Training.Critic;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Aggregation;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Training.Advantages;
+using Pama.TorchSharp.Training.Ppo;
 using Pama.Weightings;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -17,7 +18,7 @@ namespace Pama.TorchSharp.Training.Methods;
 /// <remarks>
 /// <para>Per step (<see cref="BeginStep"/>, <see cref="PrepareStep"/>): each objective's mean reward over the whole batch is
 /// kept for weightings that read <see cref="WeightingInputs.Rewards"/>, and a stateful weighting observes it once
-/// (<see cref="IStatefulWeighting.Observe"/>; its state is then checked identical on every rank). The advantages are prepared
+/// (<see cref="IWeighting.Observe"/>; its state is then checked identical on every rank). The advantages are prepared
 /// once for the step: normalised per objective over the whole batch when the method asks for it (GDPO), then whitened when the
 /// options ask for it: the scalarised advantage <c>Σ_i w_i A^i</c> for weights known before the step (a weighting that reads
 /// neither statistics nor a Gramian, e.g. MORLHF's preferences), each objective otherwise. All sums are over the process group.</para>
@@ -101,7 +102,7 @@ public sealed class CombineStage
 
     /// <summary>
     /// Starts a step: keeps each objective's mean reward over the step's whole batch (all ranks) for the weighting, and advances a
-    /// stateful weighting once (<see cref="IStatefulWeighting.Observe"/>). Every rank must pass the same values.
+    /// stateful weighting once (<see cref="IWeighting.Observe"/>). Every rank must pass the same values.
     /// </summary>
     /// <param name="meanRewards">One finite mean reward per objective.</param>
     /// <exception cref="ArgumentException">Wrong count or a non-finite reward (named by objective).</exception>
@@ -113,7 +114,7 @@ public sealed class CombineStage
             if (!double.IsFinite(meanRewards[i]))
                 throw new ArgumentException($"The mean reward of '{_names[i]}' is {meanRewards[i]}.", nameof(meanRewards));
         _meanRewards = [.. meanRewards];
-        if (Weighting is IStatefulWeighting stateful) stateful.Observe(WeightingInput.FromRewards(_meanRewards));
+        Weighting.Observe(WeightingInput.FromRewards(_meanRewards));
     }
 
     /// <summary>
@@ -132,9 +133,9 @@ public sealed class CombineStage
         group ??= SingleProcessGroup.Instance;
         using var noGrad = no_grad();
         if (Method.Preparation == AdvantagePreparation.NormalizePerObjective)
-            advantages = AdvantageWhitener.PerObjective(advantages, mask, group);
+            advantages = MaskedWhitening.PerObjective(advantages, mask, group);
         if (whitening == AdvantageWhitening.None) return advantages;
-        if (!WeightsFixedForStep) return AdvantageWhitener.PerObjective(advantages, mask, group);
+        if (!WeightsFixedForStep) return MaskedWhitening.PerObjective(advantages, mask, group);
 
         // Weights known before the step: whiten the scalarised advantage W = Σ_i w_i A^i (the advantage of the scalarised reward,
         // TRL's whitening) and give every objective W / Σ_i w_i, so that the stage's Σ_i w_i returns exactly the whitened W.
@@ -144,7 +145,7 @@ public sealed class CombineStage
         double total = w.Sum();
         if (total == 0.0) return advantages;
         Tensor weights = tensor(w, dtype: advantages.dtype, device: advantages.device);
-        Tensor combined = AdvantageWhitener.PerObjective((advantages * weights).sum(-1, keepdim: true), mask, group);
+        Tensor combined = MaskedWhitening.PerObjective((advantages * weights).sum(-1, keepdim: true), mask, group);
         using var inverse = (1.0 / total).ToScalar();
         return (combined * inverse).expand(advantages.shape).contiguous();
     }
@@ -162,7 +163,7 @@ public sealed class CombineStage
             throw new InvalidOperationException($"Method {Method.Name} reads the batch's rewards: call {nameof(BeginStep)} once per step first.");
         IProcessGroup group = input.ProcessGroup;
         Tensor advantages = input.Advantages.detach();
-        if (Method.Preparation == AdvantagePreparation.NoonClip) advantages = NoonStatistics.Clip(advantages);
+        if (Method.Preparation == AdvantagePreparation.NoonClip) advantages = NoonStatisticTensors.Clip(advantages);
 
         // (1) Flat on every rank: an objective with a nonzero standard advantage anywhere in the group is not flat.
         bool[] localFlat = FlatObjectives.Find(input.Advantages, input.Mask);
@@ -195,8 +196,8 @@ public sealed class CombineStage
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            Tensor tokenStatistics = NoonStatistics.PerToken(advantages, input.Ratio(), input.Mask, input.ClipEpsilon);
-            double[] sums = group.Sum(Host(NoonStatistics.PerBatchSums(tokenStatistics, input.Mask)));
+            Tensor tokenStatistics = NoonStatisticTensors.PerToken(advantages, input.Ratio(), input.Mask, input.ClipEpsilon);
+            double[] sums = group.Sum(Host(NoonStatisticTensors.PerBatchSums(tokenStatistics, input.Mask)));
             statistics = [.. sums[.._n].Select(s => s / Math.Max(sums[_n], 1.0))];
             RequireFinite(statistics, "statistic");
         }
@@ -250,10 +251,10 @@ public sealed class CombineStage
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            Tensor tokenStatistics = NoonStatistics.PerToken(advantages, input.Ratio(), input.Mask, input.ClipEpsilon);
+            Tensor tokenStatistics = NoonStatisticTensors.PerToken(advantages, input.Ratio(), input.Mask, input.ClipEpsilon);
             using var zero = 0.0.ToScalar();
             (Tensor rowStatistics, Tensor real) = Method.Granularity == WeightingGranularity.Sequence
-                ? (NoonStatistics.PerSequence(tokenStatistics, input.Mask), input.Mask.sum(1).gt(zero))
+                ? (NoonStatisticTensors.PerSequence(tokenStatistics, input.Mask), input.Mask.sum(1).gt(zero))
                 : (tokenStatistics.reshape(-1, n), input.Mask.reshape(-1).gt(zero));
             weightShape = Method.Granularity == WeightingGranularity.Sequence ? [advantages.shape[0], 1, n] : [advantages.shape[0], advantages.shape[1], n];
             // One copy to the host: the statistics with each row's real flag as an extra column (empty when this rank holds no row).
