@@ -121,9 +121,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
 
         _policyOptimizer = CreateOptimizer(options.PolicyOptimizer, trainable, options.LearningRate, options.WeightDecay, "policy");
         _valueOptimizer = CreateOptimizer(options.ValueOptimizer, [.. ValueHeads.parameters()], options.ValueLearningRate, options.WeightDecay, "value-head");
-        _estimator = options.AdvantageEstimator == AdvantageEstimator.Gae
-            ? new GeneralizedAdvantageEstimation(options.Gamma, options.Lambda)
-            : new GroupRelativeAdvantages(options.SamplesPerPrompt);
+        _estimator = options.AdvantageEstimator;
         _tokenizer = tokenizer;
         if (tokenizer.VocabularySize > policy.VocabularySize)
             throw new ArgumentException(
@@ -247,7 +245,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
     /// <c>b</c> followed by response <c>b</c>, scored by the policy, the reference and the value heads without gradients, as
     /// if the policy had sampled it. A response ends at its first end-of-text token, if any (kept as its last token, as in
     /// sampling). Dispose the result (or create it inside a dispose scope) when done. With
-    /// <see cref="AdvantageEstimator.GroupRelative"/>, rows must come in groups of <see cref="PamaTrainerOptions.SamplesPerPrompt"/>
+    /// <see cref="GroupRelativeAdvantages"/>, rows must come in groups of <see cref="PamaTrainerOptions.SamplesPerPrompt"/>
     /// responses to one prompt.
     /// </summary>
     /// <param name="promptTokenIds">Prompt token ids, one non-empty list per row.</param>
@@ -306,8 +304,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         var (tokenRewards, kl) = TokenRewards.Compute(rollout.OldLogProbs, rollout.ReferenceLogProbs, mask, checkedRewards, beta);
         Tensor? uncalibratedBias = null;
         if (!_valueHeadsCalibrated && Options.ValueHeadInitialization == ValueHeadInitialization.FirstBatchMeanReturn
-            && Options.AdvantageEstimator == AdvantageEstimator.Gae)
-            (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, Options.Gamma, ObjectiveNames, Options.ProcessGroup);
+            && _estimator.UsesValueHeads)
+            (rollout, uncalibratedBias) = ValueHeadCalibration.Apply(ValueHeads, rollout, tokenRewards, _estimator.Discount, ObjectiveNames, Options.ProcessGroup);
         var (advantages, returns) = _estimator.Estimate(tokenRewards, rollout.Values, mask);
 
         // What the step reports, the KL controller and the method see are over the whole batch (all ranks of a data-parallel run):

@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Generation;
+using Pama.TorchSharp.Training.Advantages;
 using Pama.TorchSharp.Training.Methods;
 
 namespace Pama.TorchSharp.Training;
@@ -18,10 +19,14 @@ public sealed record PamaTrainerOptions
     /// </summary>
     public IMultiObjectiveMethod Method { get; init; } = new PamaMethod();
 
-    /// <summary>Advantage estimator (default <see cref="AdvantageEstimator.Gae"/>, the paper).</summary>
-    public AdvantageEstimator AdvantageEstimator { get; init; } = AdvantageEstimator.Gae;
+    /// <summary>
+    /// Advantage estimator: default <see cref="GeneralizedAdvantageEstimation"/> with γ = 1 and λ = 0.95 (the paper); also
+    /// <see cref="GroupRelativeAdvantages"/> (critic-free, our extension) or your own <see cref="IAdvantageEstimator"/>.
+    /// </summary>
+    public IAdvantageEstimator AdvantageEstimator { get; init; } = new GeneralizedAdvantageEstimation(gamma: 1.0, lambda: 0.95);
 
-    /// <summary>Responses sampled per prompt (default 1). Must be at least 2 for <see cref="AdvantageEstimator.GroupRelative"/>.</summary>
+    /// <summary>Responses sampled per prompt (default 1). Must equal the estimator's <see cref="IAdvantageEstimator.GroupSize"/>
+    /// when that is above 1 (e.g. <see cref="GroupRelativeAdvantages"/>).</summary>
     public int SamplesPerPrompt { get; init; } = 1;
 
     /// <summary>PPO clip range ε of the ratio <c>u = π_θ/π_old</c> (paper: 0.2).</summary>
@@ -33,12 +38,6 @@ public sealed record PamaTrainerOptions
     /// <summary>Adaptive KL controller (Ziegler et al., 2019), or <c>null</c> (default) for a fixed β. It scales β, so it needs a
     /// positive <see cref="KlCoefficient"/> to start from.</summary>
     public AdaptiveKlOptions? AdaptiveKl { get; init; }
-
-    /// <summary>Discount γ of GAE (default 1).</summary>
-    public double Gamma { get; init; } = 1.0;
-
-    /// <summary>GAE λ (default 0.95).</summary>
-    public double Lambda { get; init; } = 0.95;
 
     /// <summary>AdamW learning rate of the policy (paper: 1e-5).</summary>
     public double LearningRate { get; init; } = 1e-5;
@@ -79,7 +78,7 @@ public sealed record PamaTrainerOptions
     public AdvantageWhitening AdvantageWhitening { get; init; } = AdvantageWhitening.None;
 
     /// <summary>Whether the value losses train the heads only (default) or also the policy's trunk, as TRL's value head does
-    /// (which needs a critic: <see cref="AdvantageEstimator.Gae"/>).</summary>
+    /// (which needs a critic: an estimator that uses value heads, e.g. <see cref="GeneralizedAdvantageEstimation"/>).</summary>
     public CriticTraining Critic { get; init; } = CriticTraining.HeadsOnly;
 
     /// <summary>Passes over each rollout batch (default 4).</summary>
@@ -153,12 +152,15 @@ public sealed record PamaTrainerOptions
         try { _ = Method!.CreateWeighting(objectiveCount) ?? throw new ArgumentException("it created no weighting."); }
         catch (ArgumentException e) { throw new ArgumentException($"{nameof(Method)} {Method!.Name} is invalid: {e.Message}", nameof(Method), e); }
         Require(LearningRateSchedule is not null, nameof(LearningRateSchedule), "must not be null");
-        Require(Enum.IsDefined(AdvantageEstimator), nameof(AdvantageEstimator), $"unknown estimator {AdvantageEstimator}");
+        Require(AdvantageEstimator is not null, nameof(AdvantageEstimator), "must not be null");
+        Require(AdvantageEstimator!.GroupSize >= 1, nameof(AdvantageEstimator), $"its group size must be at least 1, got {AdvantageEstimator.GroupSize}");
         Require(Enum.IsDefined(ValueHeadInitialization), nameof(ValueHeadInitialization), $"unknown initialization {ValueHeadInitialization}");
         Require(StallWarningUpdates >= 1, nameof(StallWarningUpdates), $"must be at least 1, got {StallWarningUpdates}");
         Require(SamplesPerPrompt >= 1, nameof(SamplesPerPrompt), $"must be at least 1, got {SamplesPerPrompt}");
-        Require(AdvantageEstimator != AdvantageEstimator.GroupRelative || SamplesPerPrompt >= 2, nameof(SamplesPerPrompt),
-            $"group-relative advantages need at least 2 samples per prompt, got {SamplesPerPrompt}");
+        Require(AdvantageEstimator.GroupSize == 1 || SamplesPerPrompt == AdvantageEstimator.GroupSize, nameof(SamplesPerPrompt),
+            $"{AdvantageEstimator.GetType().Name} forms groups of {AdvantageEstimator.GroupSize} samples of one prompt, so it needs {AdvantageEstimator.GroupSize} samples per prompt, got {SamplesPerPrompt}");
+        Require(double.IsFinite(AdvantageEstimator.Discount) && AdvantageEstimator.Discount >= 0 && AdvantageEstimator.Discount <= 1, nameof(AdvantageEstimator),
+            $"its discount must lie in [0, 1], got {AdvantageEstimator.Discount}");
         Require(double.IsFinite(ClipEpsilon) && ClipEpsilon > 0 && ClipEpsilon < 1, nameof(ClipEpsilon), $"must lie in (0, 1), got {ClipEpsilon}");
         Require(double.IsFinite(KlCoefficient) && KlCoefficient >= 0, nameof(KlCoefficient), $"must be finite and nonnegative, got {KlCoefficient}");
         if (AdaptiveKl is { } kl)
@@ -170,17 +172,15 @@ public sealed record PamaTrainerOptions
                 $"must be positive with {nameof(AdaptiveKl)}, got {KlCoefficient}: the adaptive controller multiplies it, so it would stay 0 forever " +
                 $"(for no KL penalty set {nameof(AdaptiveKl)} = null)");
         }
-        Require(double.IsFinite(Gamma) && Gamma >= 0 && Gamma <= 1, nameof(Gamma), $"must lie in [0, 1], got {Gamma}");
-        Require(double.IsFinite(Lambda) && Lambda >= 0 && Lambda <= 1, nameof(Lambda), $"must lie in [0, 1], got {Lambda}");
         Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), $"must be finite and positive, got {LearningRate}");
         Require(double.IsFinite(ValueLearningRate) && ValueLearningRate > 0, nameof(ValueLearningRate), $"must be finite and positive, got {ValueLearningRate}");
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), $"must be finite and nonnegative, got {WeightDecay}");
         Require(!double.IsNaN(MaxGradNorm) && MaxGradNorm > 0, nameof(MaxGradNorm), $"must be positive (or +∞ for no clipping), got {MaxGradNorm}");
         Require(Enum.IsDefined(AdvantageWhitening), nameof(AdvantageWhitening), $"unknown whitening {AdvantageWhitening}");
         Require(Enum.IsDefined(Critic), nameof(Critic), $"unknown critic training {Critic}");
-        Require(Critic != CriticTraining.ThroughTrunk || AdvantageEstimator != AdvantageEstimator.GroupRelative, nameof(Critic),
-            $"{CriticTraining.ThroughTrunk} trains the trunk with the value losses, but {AdvantageEstimator.GroupRelative} advantages use no critic and have none " +
-            $"(use {CriticTraining.HeadsOnly}, or {AdvantageEstimator.Gae} advantages)");
+        Require(Critic != CriticTraining.ThroughTrunk || AdvantageEstimator.UsesValueHeads, nameof(Critic),
+            $"{CriticTraining.ThroughTrunk} trains the trunk with the value losses, but {AdvantageEstimator.GetType().Name} uses no critic and has none " +
+            $"(use {CriticTraining.HeadsOnly}, or {nameof(GeneralizedAdvantageEstimation)})");
         Require(PpoEpochs >= 1, nameof(PpoEpochs), $"must be at least 1, got {PpoEpochs}");
         Require(ProcessGroup is not null, nameof(ProcessGroup), "must not be null (use SingleProcessGroup.Instance)");
         Require(MiniBatches >= 1, nameof(MiniBatches), $"must be at least 1, got {MiniBatches}");

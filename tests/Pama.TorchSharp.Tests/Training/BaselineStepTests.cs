@@ -1,5 +1,6 @@
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Advantages;
 using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Methods;
 using Pama.TorchSharp.Training.Rewards;
@@ -78,7 +79,7 @@ public sealed class BaselineStepTests
     [Fact]
     public void GroupRelativeStepTrainsThePolicyAndNoValueHead()
     {
-        var options = TinyModels.Options() with { AdvantageEstimator = AdvantageEstimator.GroupRelative, SamplesPerPrompt = 3 };
+        var options = TinyModels.Options() with { AdvantageEstimator = new GroupRelativeAdvantages(3), SamplesPerPrompt = 3 };
         var (trainer, policy) = TinyModels.Trainer(options,
             RewardObjective.FromText("vowels", (p, r) => Vowels(r)), RewardObjective.FromText("length", (p, r) => Length(r)));
         using var _ = trainer;

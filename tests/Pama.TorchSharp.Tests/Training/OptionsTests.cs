@@ -1,4 +1,5 @@
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Advantages;
 using Pama.TorchSharp.Training.Methods;
 using Xunit;
 
@@ -14,11 +15,14 @@ public sealed class OptionsTests
         var method = Assert.IsType<PamaMethod>(options.Method);
         Assert.Equal(WeightingGranularity.Batch, method.Granularity);
         Assert.Equal(1.0, options.LearningRateSchedule.Factor(1000));
-        Assert.Equal(AdvantageEstimator.Gae, options.AdvantageEstimator);
+        var gae = Assert.IsType<GeneralizedAdvantageEstimation>(options.AdvantageEstimator);
         Assert.Equal(0.2, options.ClipEpsilon);
         Assert.Equal(0.2, options.KlCoefficient);
-        Assert.Equal(1.0, options.Gamma);
-        Assert.Equal(0.95, options.Lambda);
+        Assert.Equal(1.0, gae.Gamma);
+        Assert.Equal(0.95, gae.Lambda);
+        Assert.True(((IAdvantageEstimator)gae).UsesValueHeads);
+        Assert.Equal(1.0, gae.Discount);
+        Assert.Equal(1, ((IAdvantageEstimator)gae).GroupSize);
         Assert.Equal(1e-5, options.LearningRate);
         Assert.Equal(1.0, options.MaxGradNorm);
         Assert.Equal(1e-3, options.ValueLearningRate);
@@ -38,9 +42,8 @@ public sealed class OptionsTests
         { new PamaTrainerOptions { KlCoefficient = -0.1 }, nameof(PamaTrainerOptions.KlCoefficient) },
         { new PamaTrainerOptions { AdaptiveKl = new AdaptiveKlOptions(TargetKl: 0) }, nameof(PamaTrainerOptions.AdaptiveKl) },
         { new PamaTrainerOptions { AdaptiveKl = new AdaptiveKlOptions(), KlCoefficient = 0 }, nameof(PamaTrainerOptions.KlCoefficient) },
-        { new PamaTrainerOptions { AdvantageEstimator = AdvantageEstimator.GroupRelative, SamplesPerPrompt = 2, Critic = CriticTraining.ThroughTrunk }, nameof(PamaTrainerOptions.Critic) },
-        { new PamaTrainerOptions { Gamma = 1.5 }, nameof(PamaTrainerOptions.Gamma) },
-        { new PamaTrainerOptions { Lambda = -0.5 }, nameof(PamaTrainerOptions.Lambda) },
+        { new PamaTrainerOptions { AdvantageEstimator = new GroupRelativeAdvantages(2), SamplesPerPrompt = 2, Critic = CriticTraining.ThroughTrunk }, nameof(PamaTrainerOptions.Critic) },
+        { new PamaTrainerOptions { AdvantageEstimator = null! }, nameof(PamaTrainerOptions.AdvantageEstimator) },
         { new PamaTrainerOptions { LearningRate = 0 }, nameof(PamaTrainerOptions.LearningRate) },
         { new PamaTrainerOptions { ValueLearningRate = double.PositiveInfinity }, nameof(PamaTrainerOptions.ValueLearningRate) },
         { new PamaTrainerOptions { WeightDecay = -1 }, nameof(PamaTrainerOptions.WeightDecay) },
@@ -50,7 +53,8 @@ public sealed class OptionsTests
         { new PamaTrainerOptions { ValueLossCoefficient = -1 }, nameof(PamaTrainerOptions.ValueLossCoefficient) },
         { new PamaTrainerOptions { ValueClipRange = 0 }, nameof(PamaTrainerOptions.ValueClipRange) },
         { new PamaTrainerOptions { SamplesPerPrompt = 0 }, nameof(PamaTrainerOptions.SamplesPerPrompt) },
-        { new PamaTrainerOptions { AdvantageEstimator = AdvantageEstimator.GroupRelative }, nameof(PamaTrainerOptions.SamplesPerPrompt) },
+        { new PamaTrainerOptions { AdvantageEstimator = new GroupRelativeAdvantages(2) }, nameof(PamaTrainerOptions.SamplesPerPrompt) },
+        { new PamaTrainerOptions { AdvantageEstimator = new GroupRelativeAdvantages(2), SamplesPerPrompt = 3 }, nameof(PamaTrainerOptions.SamplesPerPrompt) },
         { new PamaTrainerOptions { Method = new MorlhfMethod(1.0) }, nameof(PamaTrainerOptions.Method) },
         { new PamaTrainerOptions { Method = null! }, nameof(PamaTrainerOptions.Method) },
         { new PamaTrainerOptions { LearningRateSchedule = null! }, nameof(PamaTrainerOptions.LearningRateSchedule) },

@@ -1,6 +1,7 @@
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Advantages;
 using Pama.TorchSharp.Training.Critic;
 using Pama.TorchSharp.Training.Rewards;
 using Pama.TorchSharp.Training.Rollout;
@@ -76,7 +77,7 @@ public sealed class PamaStepTests
         double Discounted(Gpt2Model model) => samples.Sum(s =>
         {
             double[] logProbs = LogProbabilities(model, s.Prompt, s.Response);
-            return logProbs.Select((l, t) => Math.Pow(options.Lambda, logProbs.Length - 1 - t) * l).Sum();
+            return logProbs.Select((l, t) => Math.Pow(((GeneralizedAdvantageEstimation)options.AdvantageEstimator).Lambda, logProbs.Length - 1 - t) * l).Sum();
         });
         Assert.True(Discounted(policy) > Discounted(initial));
     }

@@ -25,6 +25,15 @@ public sealed class GeneralizedAdvantageEstimation : IAdvantageEstimator
         this.lambda = lambda;
     }
 
+    /// <summary>The discount γ.</summary>
+    public double Gamma => gamma;
+
+    /// <summary>The GAE trace decay λ.</summary>
+    public double Lambda => lambda;
+
+    /// <inheritdoc />
+    public double Discount => gamma;
+
     /// <inheritdoc />
     public (Tensor Advantages, Tensor? Returns) Estimate(Tensor tokenRewards, Tensor values, Tensor mask)
     {

@@ -23,6 +23,12 @@ public sealed class GroupRelativeAdvantages : IAdvantageEstimator
     }
 
     /// <inheritdoc />
+    public bool UsesValueHeads => false;
+
+    /// <inheritdoc />
+    public int GroupSize => groupSize;
+
+    /// <inheritdoc />
     public (Tensor Advantages, Tensor? Returns) Estimate(Tensor tokenRewards, Tensor values, Tensor mask)
     {
         long rows = tokenRewards.shape[0], objectives = tokenRewards.shape[2];
