@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Pama.GpuBench;
 using Pama.TorchSharp.Generation;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training;
