@@ -35,27 +35,6 @@ public sealed class MgdaWeightingTests
         return gradients;
     }
 
-    private static Matrix<double> NaiveGramian(double[][] gradients)
-    {
-        int n = gradients.Length;
-        var g = Matrix<double>.Build.Dense(n, n);
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                double sum = 0.0;
-                for (int k = 0; k < gradients[i].Length; k++)
-                {
-                    sum += gradients[i][k] * gradients[j][k];
-                }
-
-                g[i, j] = sum;
-            }
-        }
-
-        return g;
-    }
-
     private static void AssertSimplex(ReadOnlySpan<double> c, string label)
     {
         double sum = 0.0;
@@ -143,7 +122,7 @@ public sealed class MgdaWeightingTests
             int n = random.Next(3, 7);
             int d = random.Next(1, 9);
             var gradients = RandomGradients(random, n, d);
-            var gramian = NaiveGramian(gradients);
+            var gramian = GramianCases.Naive(gradients);
             var c = new double[n];
 
             var result = MgdaWeighting.Solve(gramian, c);
@@ -170,7 +149,7 @@ public sealed class MgdaWeightingTests
             int n = random.Next(7, 25);
             int d = random.Next(1, 40);
             var gradients = RandomGradients(random, n, d);
-            var gramian = NaiveGramian(gradients);
+            var gramian = GramianCases.Naive(gradients);
             var c = new double[n];
 
             var result = MgdaWeighting.Solve(gramian, c);
@@ -212,7 +191,7 @@ public sealed class MgdaWeightingTests
             var fromSpan = MgdaWeighting.Gramian(rowMajor, n);
             var fromJagged = MgdaWeighting.Gramian(gradients);
 
-            var expected = NaiveGramian(gradients);
+            var expected = GramianCases.Naive(gradients);
             for (int i = 0; i < n; i++)
             {
                 for (int j = 0; j < n; j++)
