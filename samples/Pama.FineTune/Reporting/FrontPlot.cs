@@ -27,9 +27,7 @@ public static class FrontPlot
         // A method's colour is that of its first arm in the other figures, which colour arms in run order.
         string[] arms = [.. runs.Select(r => r.Arm).Distinct()];
         int seedCount = runs.Select(r => r.Seed).Distinct().Count();
-        var pairs = new List<(string X, string Y)>();
-        for (int a = 0; a < objectives.Count; a++)
-            for (int b = a + 1; b < objectives.Count; b++) pairs.Add((objectives[a], objectives[b]));
+        var pairs = PlotStyle.ObjectivePairs(objectives);
 
         var figure = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
         for (int p = 0; p < pairs.Count; p++)

@@ -20,9 +20,7 @@ public static class ParetoPlot
     public static void Save(string path, IReadOnlyList<string> objectives, IReadOnlyList<string> methods, IReadOnlyList<HeldOutResult> runs)
     {
         var palette = new ScottPlot.Palettes.Category10();
-        var pairs = new List<(string X, string Y)>();
-        for (int a = 0; a < objectives.Count; a++)
-            for (int b = a + 1; b < objectives.Count; b++) pairs.Add((objectives[a], objectives[b]));
+        var pairs = PlotStyle.ObjectivePairs(objectives);
 
         var figure = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
         for (int p = 0; p < pairs.Count; p++)

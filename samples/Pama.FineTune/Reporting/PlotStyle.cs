@@ -2,11 +2,20 @@ using ScottPlot;
 
 namespace Pama.FineTune.Reporting;
 
-/// <summary>What the sample's plots share: whole-number step ticks, seed wording that matches the number of seeds, and line
+/// <summary>What the sample's plots share: the objective pairs of their panels, whole-number step ticks, seed wording that matches the number of seeds, and line
 /// styles that keep coincident lines apart.</summary>
 internal static class PlotStyle
 {
     private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>Every pair of objectives (a, b) with a before b, one panel each.</summary>
+    public static List<(string X, string Y)> ObjectivePairs(IReadOnlyList<string> objectives)
+    {
+        var pairs = new List<(string X, string Y)>();
+        for (int a = 0; a < objectives.Count; a++)
+            for (int b = a + 1; b < objectives.Count; b++) pairs.Add((objectives[a], objectives[b]));
+        return pairs;
+    }
 
     /// <summary>Training steps are whole numbers: no half-step ticks.</summary>
     public static void WholeNumberTicks(IAxis axis) =>
