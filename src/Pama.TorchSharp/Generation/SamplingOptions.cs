@@ -30,6 +30,13 @@ public sealed record SamplingOptions
     /// Off, every step re-runs the model on the whole sequence; both give the same tokens.</summary>
     public bool UseKeyValueCache { get; init; } = true;
 
+    /// <summary>
+    /// Most rows decoded together (default <c>null</c>: all of a call's rows at once). A larger batch is decoded in consecutive
+    /// chunks of this many rows, each with its own key/value cache, drawing the same uniforms: the tokens are those of one
+    /// batch (in float64 exactly; in lower precision up to the rounding of differently shaped matrix products).
+    /// </summary>
+    public int? BatchSize { get; init; }
+
     /// <summary>The token written after a sequence ends: <see cref="PadTokenId"/>, else <see cref="EosTokenId"/>, else 0
     /// (with no end token no sequence ends, so then it is never written).</summary>
     public int ResolvedPadTokenId => PadTokenId ?? EosTokenId ?? 0;
@@ -45,6 +52,8 @@ public sealed record SamplingOptions
             throw new ArgumentException($"{nameof(Temperature)} must be a finite number >= 0, got {Temperature}.");
         if (TopK < 0)
             throw new ArgumentException($"{nameof(TopK)} must be >= 0 (0 = off), got {TopK}.");
+        if (BatchSize is < 1)
+            throw new ArgumentException($"{nameof(BatchSize)} must be at least 1 (or null for the whole batch), got {BatchSize}.");
         if (!(TopP > 0 && TopP <= 1))
             throw new ArgumentException($"{nameof(TopP)} must be in (0, 1] (1 = off), got {TopP}.");
         CheckToken(EosTokenId, nameof(EosTokenId));

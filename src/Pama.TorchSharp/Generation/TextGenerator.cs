@@ -88,7 +88,12 @@ public static class TextGenerator
             Tensor uniforms = slice is { } part
                 ? DrawUniforms(generator, options.MaxNewTokens, part.TotalRows, computeType, device).narrow(1, part.Offset, promptIds.shape[0])
                 : DrawUniforms(generator, options.MaxNewTokens, promptIds.shape[0], computeType, device);
-            GenerationResult result = Decode(model, ids, mask, options, uniforms, cached: options.UseKeyValueCache && model.SupportsKeyValueCache);
+            bool cached = options.UseKeyValueCache && model.SupportsKeyValueCache;
+            IReadOnlyList<(long Start, long Count)> chunks = MicroBatches.Split(ids.shape[0], options.BatchSize);
+            GenerationResult result = chunks.Count == 1
+                ? Decode(model, ids, mask, options, uniforms, cached, rowOffset: 0)
+                : Concatenate([.. chunks.Select(c => Decode(model, ids.narrow(0, c.Start, c.Count), mask.narrow(0, c.Start, c.Count), options,
+                    uniforms.narrow(1, c.Start, c.Count), cached, c.Start))], options.ResolvedPadTokenId);
             foreach (Tensor t in new[] { result.Sequences, result.AttentionMask, result.PositionIds, result.ResponseMask, result.ResponseIds })
                 t.MoveToOuterDisposeScope();
             return result;
@@ -127,8 +132,39 @@ public static class TextGenerator
         return tokens.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The chunks' results as one batch: each chunk is trimmed to the steps its own rows took, so shorter ones are extended to
+    /// the longest as one batch would have them (pad tokens, masks 0, positions still counting), then the rows are stacked.
+    /// </summary>
+    private static GenerationResult Concatenate(IReadOnlyList<GenerationResult> chunks, int padTokenId)
+    {
+        int steps = chunks.Max(c => c.ResponseLength), promptLength = chunks[0].PromptLength;
+        var sequences = new List<Tensor>(chunks.Count);
+        var attention = new List<Tensor>(chunks.Count);
+        var positions = new List<Tensor>(chunks.Count);
+        var responses = new List<Tensor>(chunks.Count);
+        foreach (GenerationResult chunk in chunks)
+        {
+            int missing = steps - chunk.ResponseLength;
+            long rows = chunk.Sequences.shape[0];
+            Device device = chunk.Sequences.device;
+            if (missing == 0)
+            {
+                sequences.Add(chunk.Sequences); attention.Add(chunk.AttentionMask); positions.Add(chunk.PositionIds); responses.Add(chunk.ResponseMask);
+                continue;
+            }
+            Tensor none = zeros(rows, missing, ScalarType.Int64, device);
+            Tensor last = chunk.PositionIds.narrow(1, chunk.PositionIds.shape[1] - 1, 1);
+            sequences.Add(cat([chunk.Sequences, KeptScalars.Full([rows, missing], padTokenId, ScalarType.Int64, device)], 1));
+            attention.Add(cat([chunk.AttentionMask, none], 1));
+            positions.Add(cat([chunk.PositionIds, last.Plus(KeptScalars.Arange(1, missing + 1, ScalarType.Int64, device))], 1));
+            responses.Add(cat([chunk.ResponseMask, none], 1));
+        }
+        return new GenerationResult(cat(sequences, 0), cat(attention, 0), cat(positions, 0), cat(responses, 0), promptLength);
+    }
+
     private static GenerationResult Decode<TModel>(TModel model, Tensor promptIds, Tensor promptMask, SamplingOptions options,
-        Tensor uniforms, bool cached)
+        Tensor uniforms, bool cached, long rowOffset)
         where TModel : nn.Module, ICausalLanguageModel
     {
         long batch = promptIds.shape[0];
@@ -171,7 +207,7 @@ public static class TextGenerator
                 // The one read-back every few steps: NaN seen, and whether every sequence has ended.
                 long[] state = stack([invalidRows.any().to_type(ScalarType.Int64), finished.all().to_type(ScalarType.Int64)])
                     .cpu().data<long>().ToArray();
-                if (state[0] != 0) ThrowInvalid(invalidRows, invalidStep);
+                if (state[0] != 0) ThrowInvalid(invalidRows, invalidStep, rowOffset);
                 if (state[1] != 0 || last)
                 {
                     steps = state[1] == 0 ? maxNew : (int)responseMask.narrow(1, 0, step + 1).any(0).sum().item<long>();
@@ -203,12 +239,12 @@ public static class TextGenerator
         return u.neg().Plus(1.0).to(type, device).MoveToOuterDisposeScope();
     }
 
-    private static void ThrowInvalid(Tensor invalidRows, Tensor invalidStep)
+    private static void ThrowInvalid(Tensor invalidRows, Tensor invalidStep, long rowOffset)
     {
         using var scope = NewDisposeScope();
         long row = invalidRows.to_type(ScalarType.Int64).argmax().item<long>();
         long step = invalidStep[row].item<long>();
-        throw new InvalidOperationException($"The model produced NaN logits for batch row {row} at generated step {step}.");
+        throw new InvalidOperationException($"The model produced NaN logits for batch row {rowOffset + row} at generated step {step}.");
     }
 
     private static void RequireCpuGenerator(Generator generator)

@@ -131,7 +131,8 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         CheckAgainstModels(policy, reference, sampling);
         sampling.Validate(policy.VocabularySize);
         _maxNewTokens = sampling.MaxNewTokens;
-        _sampler = new RolloutSampler<TModel>(policy, reference, adapter, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype);
+        _sampler = new RolloutSampler<TModel>(policy, reference, adapter, ValueHeads, tokenizer, sampling, options.SamplesPerPrompt, _generator, _device, _dtype,
+            options.ScoringMicroBatch);
         _stage = new CombineStage(options.Method, objectives.Count, ObjectiveNames,
             policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)));
         _updater = new PpoUpdater(policy, trainable, ValueHeads, _policyOptimizer, _valueOptimizer, _stage, options);
@@ -295,6 +296,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         ArgumentNullException.ThrowIfNull(rollout);
         VerifyRanksAgree();
         Tensor checkedRewards = CheckRewards(rollout, rewards);
+        _updater.CheckSplit(rollout.Count, rollout.Sequences.SequenceIds.shape[1]);
         _policy.eval();
         double beta = _kl.Coefficient;
         Options.LearningRateSchedule.Apply(_policyOptimizer, StepCount);
@@ -392,9 +394,11 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
                 nameof(reference));
     }
 
-    /// <summary>Every prompt must leave <see cref="SamplingOptions.MaxNewTokens"/> positions of the context for its response.</summary>
+    /// <summary>Every prompt must leave <see cref="SamplingOptions.MaxNewTokens"/> positions of the context for its response, and
+    /// the scoring's token budget must hold the widest row the sampled batch can have (checked before anything is drawn).</summary>
     private void CheckRoomForResponses(int[][] promptIds, string parameter)
     {
+        _ = Options.ScoringMicroBatch?.RowsFor(promptIds.Max(p => p.Length) + _maxNewTokens, nameof(PamaTrainerOptions.ScoringMicroBatch));
         for (int p = 0; p < promptIds.Length; p++)
             if (promptIds[p].Length + _maxNewTokens > _policy.ContextLength)
                 throw new ArgumentException(

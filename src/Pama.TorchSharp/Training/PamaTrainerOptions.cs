@@ -87,6 +87,21 @@ public sealed record PamaTrainerOptions
     /// <summary>Minibatches each pass is split into, one optimizer step each (default 1).</summary>
     public int MiniBatches { get; init; } = 1;
 
+    /// <summary>
+    /// Rows (or padded tokens) per forward pass of the rollout's scoring: the policy's and the reference's log-probabilities,
+    /// the values and the entropy, without gradients (default <c>null</c>: the whole batch in one pass). Only memory and time
+    /// depend on it: each row is scored alone.
+    /// </summary>
+    public MicroBatchSize? ScoringMicroBatch { get; init; }
+
+    /// <summary>
+    /// Rows (or padded tokens) per forward and backward pass of each PPO minibatch, with the gradients accumulated over the
+    /// passes before the one optimizer step (default <c>null</c>: the whole minibatch in one pass). The statistics, the
+    /// Gramian, the weights, the losses and the gradients are those of the whole minibatch; a method that reads statistics
+    /// or a Gramian costs one more pass per minibatch when it is split (docs/trainer.md). Must not exceed the minibatch.
+    /// </summary>
+    public MicroBatchSize? UpdateMicroBatch { get; init; }
+
     /// <summary>Weight of the value loss next to the policy loss (default 0.1, as TRL).</summary>
     public double ValueLossCoefficient { get; init; } = 0.1;
 

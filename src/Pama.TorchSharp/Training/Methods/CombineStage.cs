@@ -2,6 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Aggregation;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Training.Advantages;
+using Pama.TorchSharp.Tensors;
 using Pama.TorchSharp.Training.Ppo;
 using Pama.Weightings;
 using TorchSharp;
@@ -93,7 +94,12 @@ public sealed class CombineStage
 
     private bool ReadsStatistics => (Weighting.Reads & WeightingInputs.Statistics) != 0;
 
-    private bool ReadsGramian => (Weighting.Reads & WeightingInputs.Gramian) != 0;
+    /// <summary>Whether the weighting reads a Gramian of the per-objective policy-loss gradients.</summary>
+    internal bool ReadsGramian => (Weighting.Reads & WeightingInputs.Gramian) != 0;
+
+    /// <summary>Whether <see cref="Combine"/> reads the current policy (the ratio for statistics, the gradients for a Gramian);
+    /// otherwise it reads only the advantages and the mask, and <see cref="MethodInput.NewLogProbs"/> may be any tensor of their shape.</summary>
+    internal bool ReadsPolicy => ReadsStatistics || ReadsGramian;
 
     private bool ReadsRewards => (Weighting.Reads & WeightingInputs.Rewards) != 0;
 
@@ -162,8 +168,7 @@ public sealed class CombineStage
         if (ReadsRewards && _meanRewards is null)
             throw new InvalidOperationException($"Method {Method.Name} reads the batch's rewards: call {nameof(BeginStep)} once per step first.");
         IProcessGroup group = input.ProcessGroup;
-        Tensor advantages = input.Advantages.detach();
-        if (Method.Preparation == AdvantagePreparation.NoonClip) advantages = NoonStatisticTensors.Clip(advantages);
+        Tensor advantages = WeightedAdvantages(input.Advantages);
 
         // (1) Flat on every rank: an objective with a nonzero standard advantage anywhere in the group is not flat.
         bool[] localFlat = FlatObjectives.Find(input.Advantages, input.Mask);
@@ -201,7 +206,7 @@ public sealed class CombineStage
             statistics = [.. sums[.._n].Select(s => s / Math.Max(sums[_n], 1.0))];
             RequireFinite(statistics, "statistic");
         }
-        Matrix<double>? gramian = ReadsGramian ? Gramian(input, advantages) : null;
+        Matrix<double>? gramian = !ReadsGramian ? null : input.Gramian ?? GramianOf([input]);
 
         var activeWeights = new double[active.Length];
         double value = Weighting.ComputeWeights(Input(statistics ?? ReadOnlyMemory<double>.Empty, gramian, active), activeWeights);
@@ -319,38 +324,113 @@ public sealed class CombineStage
         };
     }
 
+    /// <summary>The advantages the weights multiply: detached, Noon-clipped for a method that asks for it.</summary>
+    private Tensor WeightedAdvantages(Tensor advantages)
+    {
+        Tensor detached = advantages.detach();
+        return Method.Preparation == AdvantagePreparation.NoonClip ? NoonStatisticTensors.Clip(detached) : detached;
+    }
+
+    /// <summary>The Gramian of one update whose rows are all in <paramref name="parts"/> (one part, or a minibatch's micro-batches).</summary>
+    private Matrix<double> GramianOf(IEnumerable<MethodInput> parts)
+    {
+        using GramianSum sum = BeginGramian();
+        IProcessGroup? group = null;
+        foreach (MethodInput part in parts)
+        {
+            sum.Add(part);
+            group = part.ProcessGroup;
+        }
+        return sum.Finish(group ?? SingleProcessGroup.Instance);
+    }
+
+    /// <summary>Starts the Gramian of a minibatch whose micro-batches are forwarded one at a time (<see cref="GramianSum.Add"/>).</summary>
+    internal GramianSum BeginGramian() => new(this);
+
     /// <summary>
     /// The Gramian <c>G_ij = ⟨∇L^i, ∇L^j⟩</c> of the per-objective clipped-surrogate losses on the prepared advantages, float64,
-    /// over the whole minibatch of the group, formed as <see cref="MultiObjectiveBackward"/> forms it. Each rank differentiates
-    /// its term <c>share_r L^i_r</c> of the loss over all ranks' tokens. Over the last hidden states each rank's states are its
-    /// own, so the whole minibatch's Gramian is the sum of the ranks' Gramians; over parameters the ranks share the parameters,
-    /// so the gradients are summed over the group first (<c>n</c> gradients of the selected parameters).
+    /// over the whole minibatch of the group, formed as <see cref="MultiObjectiveBackward"/> forms it, one part (a rank's rows, a
+    /// micro-batch of them) at a time. Each part differentiates its term <c>share_p L^i_p</c> of the loss over all the minibatch's
+    /// tokens. Over the last hidden states each part's states are its own, so the minibatch's Gramian is the sum of the parts'
+    /// Gramians; over parameters the parts share the parameters, so the gradients are summed over the parts and the group first
+    /// (<c>n</c> gradients of the selected parameters).
     /// </summary>
-    private Matrix<double> Gramian(MethodInput input, Tensor advantages)
+    internal sealed class GramianSum(CombineStage stage) : IDisposable
     {
-        using var scope = NewDisposeScope();
-        bool hidden = Method.GramianSource.IsLastHiddenState;
-        IProcessGroup group = input.ProcessGroup;
-        Tensor[] inputs = hidden ? [input.LastHiddenState] : [.. _gramianParameters];
-        using var share = input.TokenShare.ToScalar();
-        var gradients = new Tensor[_n][];
-        for (int i = 0; i < _n; i++)
+        private readonly bool _hidden = stage.Method.GramianSource.IsLastHiddenState;
+        private Tensor[][]? _gradients;
+        private Matrix<double>? _gramian;
+
+        /// <summary>Adds one part's gradients (its forward pass with gradients in <paramref name="part"/>; the graph is kept).</summary>
+        public void Add(MethodInput part)
         {
-            Tensor loss = PpoLosses.ClippedSurrogate(input.NewLogProbs, input.OldLogProbs, advantages.select(-1, i), input.Mask, input.ClipEpsilon);
-            gradients[i] = MultiObjectiveBackward.Gradients(group.Size == 1 ? loss : loss.mul(share), inputs, retainGraph: true);
+            using var scope = NewDisposeScope();
+            int n = stage._n;
+            Tensor advantages = stage.WeightedAdvantages(part.Advantages);
+            Tensor[] inputs = _hidden ? [part.LastHiddenState] : [.. stage._gramianParameters];
+            using var share = part.TokenShare.ToScalar();
+            bool scaled = part.ProcessGroup.Size > 1 || part.TokenShare != 1.0;
+            var gradients = new Tensor[n][];
+            for (int i = 0; i < n; i++)
+            {
+                Tensor loss = PpoLosses.ClippedSurrogate(part.NewLogProbs, part.OldLogProbs, advantages.select(-1, i), part.Mask, part.ClipEpsilon);
+                gradients[i] = MultiObjectiveBackward.Gradients(scaled ? loss.mul(share) : loss, inputs, retainGraph: true);
+            }
+            if (_hidden)
+            {
+                Matrix<double> gramian = Checked(() => MultiObjectiveBackward.Gramian(gradients, "the last hidden states"));
+                _gramian = _gramian is null ? gramian : _gramian + gramian;
+                return;
+            }
+            if (_gradients is null)
+            {
+                foreach (Tensor g in gradients.SelectMany(g => g)) g.DetachFromDisposeScope();
+                _gradients = gradients;
+                return;
+            }
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < gradients[i].Length; k++) _gradients[i][k].PlusInPlace(gradients[i][k]);
         }
-        try
+
+        /// <summary>The Gramian over every part added on every rank of <paramref name="group"/>.</summary>
+        public Matrix<double> Finish(IProcessGroup group)
         {
-            if (!hidden && group.Size > 1) MultiObjectiveBackward.SumOverGroup(gradients, group);
-            Matrix<double> gramian = MultiObjectiveBackward.Gramian(gradients, hidden ? "the last hidden states" : "trainable parameter");
-            if (!hidden || group.Size == 1) return gramian;
-            double[] summed = group.Sum(gramian.ToRowMajorArray());
-            if (summed.Any(v => !double.IsFinite(v))) throw new ArgumentException("the Gramian summed over the ranks overflows float64.");
-            return Matrix<double>.Build.Dense(_n, _n, (r, c) => summed[r * _n + c]);
+            int n = stage._n;
+            if (!_hidden)
+            {
+                if (_gradients is null) throw new InvalidOperationException("No part was added to the Gramian.");
+                if (group.Size > 1)
+                {
+                    Tensor[] unsummed = [.. _gradients.SelectMany(g => g)];
+                    MultiObjectiveBackward.SumOverGroup(_gradients, group);
+                    foreach (Tensor g in unsummed) g.Dispose();
+                    foreach (Tensor g in _gradients.SelectMany(g => g)) g.DetachFromDisposeScope();
+                }
+                return Checked(() => MultiObjectiveBackward.Gramian(_gradients, "trainable parameter"));
+            }
+            Matrix<double> local = _gramian ?? Matrix<double>.Build.Dense(n, n);
+            if (group.Size == 1) return local;
+            double[] summed = group.Sum(local.ToRowMajorArray());
+            if (summed.Any(v => !double.IsFinite(v)))
+                throw new NonFiniteTrainingException($"{stage.Method.Name}: the Gramian summed over the ranks overflows float64. The update was refused and no parameter changed.");
+            return Matrix<double>.Build.Dense(n, n, (r, c) => summed[r * n + c]);
         }
-        catch (ArgumentException e)
+
+        private Matrix<double> Checked(Func<Matrix<double>> gramian)
         {
-            throw new NonFiniteTrainingException($"{Method.Name}: {e.Message} The update was refused and no parameter changed.");
+            try { return gramian(); }
+            catch (ArgumentException e)
+            {
+                throw new NonFiniteTrainingException($"{stage.Method.Name}: {e.Message} The update was refused and no parameter changed.");
+            }
+        }
+
+        /// <summary>Frees the summed gradients.</summary>
+        public void Dispose()
+        {
+            if (_gradients is null) return;
+            foreach (Tensor g in _gradients.SelectMany(g => g)) g.Dispose();
+            _gradients = null;
         }
     }
 

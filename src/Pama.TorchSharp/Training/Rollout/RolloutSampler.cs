@@ -23,7 +23,8 @@ internal sealed class RolloutSampler<TModel>(
     int samplesPerPrompt,
     Generator generator,
     Device device,
-    ScalarType floating) where TModel : nn.Module, ICausalLanguageModel
+    ScalarType floating,
+    MicroBatchSize? scoringMicroBatch = null) where TModel : nn.Module, ICausalLanguageModel
 {
     /// <summary>The id that ends a response.</summary>
     public int EndOfTextId => sampling.EosTokenId ?? tokenizer.EndOfTextId;
@@ -73,7 +74,8 @@ internal sealed class RolloutSampler<TModel>(
 
     private RolloutBatch Score(IReadOnlyList<string> promptTexts, IReadOnlyList<int[]> promptIds, RolloutSequences sequences)
     {
-        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, referenceAdapter, valueHeads, sequences);
+        long? rowsPerPass = scoringMicroBatch?.RowsFor(sequences.SequenceIds.shape[1], nameof(PamaTrainerOptions.ScoringMicroBatch));
+        var (policyLogProbs, referenceLogProbs, values, entropy) = RolloutScoring.Score(policy, reference, referenceAdapter, valueHeads, sequences, rowsPerPass);
         int[][] responses = sequences.ResponseTokenIds();
         string[] responseTexts = [.. responses.Select(r => ResponseText.Decode(tokenizer, r, EndOfTextId))];
         var rewardBatch = new RewardBatch(promptTexts, responseTexts, promptIds, responses, sequences.SequenceIds, sequences.AttentionMask);
