@@ -52,6 +52,8 @@ public sealed class DataParallelExactnessTests(TwoRankRuns runs) : IClassFixture
         "pama-sampled", "constrained", "catalog-tchebycheff", "catalog-smooth-tchebycheff", "catalog-dwa", "catalog-famo",
         "catalog-upgrad", "catalog-dualproj", "catalog-pcgrad", "catalog-cagrad", "catalog-imtl-g", "catalog-aligned-mtl",
         "catalog-nash-mtl", "catalog-mean", "catalog-random",
+        "pama-token-mb5+micro1", "pama-whiten-trunk+micro2", "morlhf-whiten-lora+micro2", "mgda-ub-whiten-mb3+micro2", "mgda-lora+micro2",
+        "pama-sampled+micro2", "catalog-upgrad+micro2",
     ];
 
     /// <summary>
@@ -62,7 +64,41 @@ public sealed class DataParallelExactnessTests(TwoRankRuns runs) : IClassFixture
     [
         "pama-batch-mb4", "pama-sequence-mb5", "pama-token-mb5", "pama-whiten-trunk", "morlhf-whiten-lora", "mgda-ub-whiten-mb3", "gdpo",
         "mgda-lora", "lowest-reward-first", "catalog-famo", "catalog-pcgrad",
+        "pama-token-mb5+micro1", "pama-whiten-trunk+micro2", "mgda-ub-whiten-mb3+micro2", "mgda-lora+micro2",
     ];
+
+    /// <summary>The scenarios run in micro-batches (generation, scoring and updates), each with its unsplit original.</summary>
+    public static TheoryData<string, int> SplitAndRanks
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (string name in Names.Where(n => n.Contains("+micro", StringComparison.Ordinal)))
+            {
+                data.Add(name, 1);
+                data.Add(name, 2);
+                if (ThreeRankNames.Contains(name)) data.Add(name, 3);
+            }
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SplitAndRanks))]
+    public void MicroBatchesOnEveryRankEqualOneUnsplitProcess(string scenario, int ranks)
+    {
+        WorkerResult whole = WorkerRuns.Read(runs.Single, scenario[..scenario.IndexOf("+micro", StringComparison.Ordinal)], 0);
+        for (int rank = 0; rank < ranks; rank++)
+        {
+            WorkerResult split = WorkerRuns.Read(runs.Of(ranks), scenario, rank);
+            Assert.Equal(whole.Steps.Count, split.Steps.Count);
+            for (int s = 0; s < whole.Steps.Count; s++)
+                foreach (var (metric, expected) in whole.Steps[s])
+                    AssertClose(expected, split.Steps[s][metric], $"{scenario} step {s + 1} {metric} (rank {rank} of {ranks})");
+            foreach (var (name, expected) in whole.Parameters)
+                AssertClose(expected, split.Parameters[name], $"{scenario} parameter {name} (rank {rank} of {ranks})");
+        }
+    }
 
     [Fact]
     public void EveryScenarioOfTheWorkerIsCompared()

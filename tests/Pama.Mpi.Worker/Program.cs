@@ -45,7 +45,9 @@ foreach (Scenario scenario in Scenarios.All)
         MiniBatches = scenario.MiniBatches,
         AdvantageWhitening = scenario.Whitening ? AdvantageWhitening.PerObjective : AdvantageWhitening.None,
         Critic = scenario.TrunkCritic ? CriticTraining.ThroughTrunk : CriticTraining.HeadsOnly,
-        Generation = new SamplingOptions { MaxNewTokens = 6 },
+        Generation = new SamplingOptions { MaxNewTokens = 6, BatchSize = scenario.MicroRows },
+        ScoringMicroBatch = scenario.MicroRows is { } scoringRows ? MicroBatchSize.Rows(scoringRows) : null,
+        UpdateMicroBatch = scenario.MicroRows is { } updateRows ? MicroBatchSize.Rows(updateRows) : null,
         Seed = 11,
         ProcessGroup = group,
     };
@@ -96,7 +98,12 @@ return 0;
 
 /// <summary>A scenario: a method (made fresh per run: a stateful weighting's state is the run's) and the options it runs with.</summary>
 internal sealed record Scenario(string Name, Func<IMultiObjectiveMethod> Method, int MiniBatches, bool Sampled = false,
-    bool Whitening = false, bool TrunkCritic = false, bool Lora = false);
+    bool Whitening = false, bool TrunkCritic = false, bool Lora = false, int? MicroRows = null)
+{
+    /// <summary>The same scenario with generation, scoring and every update in micro-batches of <paramref name="rows"/> rows,
+    /// named <c>name+micro{rows}</c>: the tests compare it with the unsplit scenario in one process.</summary>
+    public Scenario Micro(int rows) => this with { Name = $"{Name}+micro{rows}", MicroRows = rows };
+}
 
 /// <summary>
 /// The scenarios: every PAMA granularity, every shipped method (and one written outside the library, reading the batch's
@@ -105,7 +112,9 @@ internal sealed record Scenario(string Name, Func<IMultiObjectiveMethod> Method,
 /// </summary>
 internal static class Scenarios
 {
-    public static IEnumerable<Scenario> All =>
+    public static IEnumerable<Scenario> All => [.. Unsplit, .. Split];
+
+    private static IEnumerable<Scenario> Unsplit =>
     [
         new("pama-batch", () => new PamaMethod(WeightingGranularity.Batch), 1),
         new("pama-batch-mb4", () => new PamaMethod(WeightingGranularity.Batch), 4),
@@ -127,6 +136,13 @@ internal static class Scenarios
         new("constrained", () => new WeightingMethod("constrained", _ => new ConstrainedWeighting([0.5, 0.5], [0.6, double.NegativeInfinity], 2.0)), 3),
         .. Catalogued,
     ];
+
+    /// <summary>Scenarios in micro-batches: per-row weights, whitening with the critic through the trunk, both Gramian sources
+    /// (hidden states and a LoRA adapter), fixed preferences on LoRA, sampling in chunks, and a catalogued Gramian method.</summary>
+    private static IEnumerable<Scenario> Split =>
+        new[] { "pama-token-mb5", "pama-whiten-trunk", "morlhf-whiten-lora", "mgda-ub-whiten-mb3", "mgda-lora", "pama-sampled", "catalog-upgrad" }
+            .Select(name => Unsplit.Single(s => s.Name == name))
+            .Select(s => s.Micro(s.MiniBatches >= 5 ? 1 : 2));
 
     /// <summary>Every other method of the library's catalogue (Gramian readers on a LoRA adapter), with whitening on the stateful ones.</summary>
     private static IEnumerable<Scenario> Catalogued =>

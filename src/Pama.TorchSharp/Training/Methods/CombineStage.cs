@@ -206,7 +206,7 @@ public sealed class CombineStage
             statistics = [.. sums[.._n].Select(s => s / Math.Max(sums[_n], 1.0))];
             RequireFinite(statistics, "statistic");
         }
-        Matrix<double>? gramian = !ReadsGramian ? null : input.Gramian ?? GramianOf([input]);
+        Matrix<double>? gramian = !ReadsGramian ? null : input.GramianParts?.Finish(group) ?? GramianOf([input]);
 
         var activeWeights = new double[active.Length];
         double value = Weighting.ComputeWeights(Input(statistics ?? ReadOnlyMemory<double>.Empty, gramian, active), activeWeights);

@@ -33,11 +33,11 @@ public sealed record MethodInput(
     public double TokenShare { get; init; } = 1.0;
 
     /// <summary>
-    /// The Gramian of the whole update, already summed over its micro-batches and the group, when the update's rows were
-    /// forwarded in parts (<see cref="CombineStage.BeginGramian"/>); <c>null</c>: the stage forms it from this input, whose
-    /// <see cref="NewLogProbs"/> and <see cref="LastHiddenState"/> then carry the graph.
+    /// This rank's part of the update's Gramian, summed over its micro-batches, when the update's rows were forwarded in parts
+    /// (<see cref="CombineStage.BeginGramian"/>); the stage sums it over the group where it would form its own. <c>null</c>: the
+    /// stage forms it from this input, whose <see cref="NewLogProbs"/> and <see cref="LastHiddenState"/> then carry the graph.
     /// </summary>
-    internal MathNet.Numerics.LinearAlgebra.Matrix<double>? Gramian { get; init; }
+    internal CombineStage.GramianSum? GramianParts { get; init; }
 
     /// <summary>Number of objectives <c>n</c>.</summary>
     public int ObjectiveCount => (int)Advantages.shape[2];

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MathNet.Numerics.LinearAlgebra;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Models;
 using Pama.TorchSharp.Training.Critic;
@@ -177,10 +176,9 @@ internal sealed class PpoUpdater(
         // The stage's inputs over the whole minibatch: the current log-probabilities (detached) and, for a Gramian, its sum over the parts.
         var clock = Stopwatch.StartNew();
         Tensor newLogProbs = oldLogProbs;
-        Matrix<double>? gramian = null;
+        using CombineStage.GramianSum? sum = stage.ReadsGramian ? stage.BeginGramian() : null;
         if (stage.ReadsPolicy)
         {
-            using CombineStage.GramianSum? sum = stage.ReadsGramian ? stage.BeginGramian() : null;
             var logProbs = new Tensor[parts.Count];
             for (int p = 0; p < parts.Count; p++)
             {
@@ -193,10 +191,9 @@ internal sealed class PpoUpdater(
                 logProbs[p] = forward.LogProbs.detach().MoveToOuterDisposeScope();
             }
             newLogProbs = cat(logProbs, 0);
-            gramian = sum?.Finish(_group);
         }
         CombinedAdvantage combined = stage.Combine(new MethodInput(advantages, newLogProbs, oldLogProbs, mask, newLogProbs, options.ClipEpsilon)
-        { ProcessGroup = _group, TokenShare = share, Gramian = gramian });
+        { ProcessGroup = _group, TokenShare = share, GramianParts = sum });
         double weightingSeconds = clock.Elapsed.TotalSeconds;
         bool updatesPolicy = combined.UpdatesPolicy;
         bool backward = updatesPolicy || returns is not null;
