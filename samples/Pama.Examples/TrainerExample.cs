@@ -33,7 +33,9 @@ public static class TrainerExample
             Method = new PamaMethod(),                         // or new MorlhfMethod(0.3, 0.7), new MgdaUbMethod(), your own
             LearningRateSchedule = LearningRateSchedule.LinearWarmupDecay(warmupSteps: 10, totalSteps: 1000),
             Seed = 1,
-            Generation = new SamplingOptions { MaxNewTokens = maxNewTokens, TopK = 0, TopP = 1.0 },
+            Generation = new SamplingOptions { MaxNewTokens = maxNewTokens, TopK = 0, TopP = 1.0, BatchSize = 16 },
+            ScoringMicroBatch = MicroBatchSize.Rows(8),           // rows per scoring pass: memory, not the result
+            UpdateMicroBatch = MicroBatchSize.Rows(1),            // rows per forward/backward (at most a minibatch), gradients accumulated
         };
 
         using var trainer = new PamaTrainer<CausalLanguageModel>(policy, reference, tokenizer, objectives, options);

@@ -134,6 +134,13 @@ public sealed class FineTuneCommand
             + "(with a message saying so). Under --data-parallel every rank continues from rank 0's checkpoints.",
     };
 
+    private readonly Option<int?> _microBatch = new("--micro-batch")
+    {
+        Description = "At most this many rows per forward (and backward) pass in generation, scoring and every PPO minibatch, with the "
+            + "gradients accumulated before each optimizer step (default: a whole batch or minibatch per pass). Only memory and time change: "
+            + "the statistics, weights, losses and gradients are those of the whole minibatch.",
+    };
+
     private readonly Option<bool> _dataParallel = new("--data-parallel")
     {
         Description = "Run under mpirun (mpirun -np N dotnet Pama.FineTune.dll --data-parallel): each step's prompts are split across the ranks, "
@@ -156,6 +163,10 @@ public sealed class FineTuneCommand
         _seeds.Validators.Add(r => RequirePositive(r, _seeds));
         _batchSize.Validators.Add(r => RequirePositive(r, _batchSize));
         _threads.Validators.Add(r => RequirePositive(r, _threads));
+        _microBatch.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1 and var rows) r.AddError($"{_microBatch.Name} must be at least 1, got {rows}.");
+        });
         _loraRank.Validators.Add(r => RequirePositive(r, _loraRank));
         _loraAlpha.Validators.Add(r =>
         {
@@ -174,7 +185,7 @@ public sealed class FineTuneCommand
             "several seeds each, the same budget for every method, and reports held-out rewards, curves and samples.")
         {
             _methods, _objectives, _steps, _seeds, _batchSize, _granularity, _device, _model, _rewardModel, _rewardLabel, _out, _resume, _threads,
-            _lora, _loraRank, _loraAlpha, _dataParallel,
+            _lora, _loraRank, _loraAlpha, _dataParallel, _microBatch,
             _whiten, _critic, _prompts, _preset, _sweep,
         };
         root.Validators.Add(ValidateRewardLabel);
@@ -216,6 +227,7 @@ public sealed class FineTuneCommand
                 ? new Pama.TorchSharp.Models.LoraOptions { Rank = result.GetValue(_loraRank), Alpha = result.GetValue(_loraAlpha), TargetModules = ["c_attn", "c_proj", "c_fc"] }
                 : null,
             Sweep = result.GetValue(_sweep),
+            MicroBatch = result.GetValue(_microBatch),
         };
     }
 

@@ -97,6 +97,13 @@ public sealed record FineTuneOptions(
     /// </summary>
     public int Sweep { get; init; }
 
+    /// <summary>
+    /// At most this many rows per forward (and backward) pass (<c>--micro-batch N</c>) in generation, scoring and every PPO
+    /// minibatch (capped at the minibatch's rows), or <c>null</c> for a whole batch or minibatch per pass. Memory and time change,
+    /// the results do not, so a resumed run may use another value.
+    /// </summary>
+    public int? MicroBatch { get; init; }
+
     /// <summary>Default output folder.</summary>
     public const string DefaultOutputDirectory = "./pama-run";
 }

@@ -220,6 +220,17 @@ public sealed class ExperimentRunner(FineTuneOptions options, IRunProgress progr
         using LoraAdapter? adapter = options.Lora is { } lora ? ApplyAdapter(policy, lora, seed) : null;
         PamaTrainerOptions trainerOptions = budget.TrainerOptions(arm.Method, options.Granularity, seed, tokenizer.EndOfTextId, arm.Preference)
             with { ProcessGroup = group ?? SingleProcessGroup.Instance };
+        if (options.MicroBatch is { } rows)
+        {
+            // The update's micro-batch may not exceed the smallest possible largest minibatch; the split changes nothing but memory.
+            int minibatchRows = (options.BatchSize + trainerOptions.MiniBatches - 1) / trainerOptions.MiniBatches;
+            trainerOptions = trainerOptions with
+            {
+                Generation = trainerOptions.Generation with { BatchSize = rows },
+                ScoringMicroBatch = MicroBatchSize.Rows(rows),
+                UpdateMicroBatch = MicroBatchSize.Rows(Math.Min(rows, minibatchRows)),
+            };
+        }
         using var trainer = adapter is not null
             ? new PamaTrainer<CausalLanguageModel>(policy, adapter, tokenizer, objectives, trainerOptions)
             : new PamaTrainer<CausalLanguageModel>(policy, reference!, tokenizer, objectives, trainerOptions);

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pama.GpuBench;
+using Pama.TorchSharp.Models;
+using Pama.TorchSharp.Training;
+using Pama.TorchSharp.Training.Rewards;
+using Pama.TorchSharp.Training.Rollout;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pama.Benchmarks;
+
+/// <summary>
+/// Peak resident memory and seconds of one real-size step, each setting in a child process of its own (the kernel's
+/// <c>VmHWM</c>, reset with <c>/proc/self/clear_refs</c> before each phase; Linux only). The model has Qwen2-0.5B's widths
+/// and vocabulary (hidden 896, 14 query heads, 2 key/value heads, MLP 4864, V 151,936, tied embeddings), random weights,
+/// float32; the batch is B prompts of P tokens with responses of R tokens given to <c>FromResponses</c> (the scoring phase:
+/// policy, reference, values, entropy) and then <c>Step(rollout, rewards)</c> (one PPO epoch, one minibatch). A watchdog
+/// stops a child whose resident memory passes the limit and reports it as not fitting. Run:
+/// <c>dotnet run -c Release --project benchmarks/Pama.Benchmarks -- step-memory WHAT</c> with WHAT:
+/// <list type="bullet">
+/// <item><c>batch [layers] [limit GiB]</c>: LoRA (r 8 on q_proj, v_proj), P 256, R 128, B ∈ {4, 16, 64}, without micro-batches
+/// and with micro-batches of 4 rows (scoring and update);</item>
+/// <item><c>logits [B] [layers]</c>: full fine-tuning, P 256, R 128: logits only at the positions that predict response tokens
+/// (the library) against logits at every position (a wrapper that asks the model for all of them).</item>
+/// </list>
+/// </summary>
+public static class StepMemoryBenchmark
+{
+    public const string Command = "step-memory";
+    private const int PromptLength = 256, ResponseLength = 128;
+
+    public static int Run(string[] args)
+    {
+        string what = args.Length > 1 ? args[1] : "";
+        if (args.Length > 2 && args[2] == "child") return Child(what, args[3..]);
+        string Arg(int i, string fallback) => args.Length > i ? args[i] : fallback;
+        switch (what)
+        {
+            case "batch":
+            {
+                string layers = Arg(2, "2");
+                double limit = double.Parse(Arg(3, "14"), CultureInfo.InvariantCulture);
+                Console.WriteLine($"Qwen2-0.5B widths and vocabulary, {layers} layers, float32, LoRA r 8 (q_proj, v_proj), P {PromptLength}, R {ResponseLength}, " +
+                                  $"1 PPO epoch, 1 minibatch, {torch.get_num_threads()} threads; a child above {limit} GiB resident is stopped.");
+                Console.WriteLine("| B | micro-batch | resident before (MiB) | peak, scoring (MiB) | peak, update (MiB) | scoring (s) | update (s) |");
+                Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
+                int status = 0;
+                foreach (string rows in new[] { "4", "16", "64" })
+                    foreach (string micro in new[] { "none", "4" })
+                        status |= Child(["batch", rows, micro, layers], limit);
+                return status;
+            }
+            case "logits":
+            {
+                string rows = Arg(2, "8"), layers = Arg(3, "2");
+                Console.WriteLine($"Qwen2-0.5B widths and vocabulary, {layers} layers, float32, full fine-tuning, B {rows}, P {PromptLength}, R {ResponseLength}, " +
+                                  $"1 PPO epoch, {torch.get_num_threads()} threads.");
+                Console.WriteLine("| logits | resident before (MiB) | peak, scoring (MiB) | peak, update (MiB) | scoring (s) | update (s) |");
+                Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+                int status = 0;
+                foreach (string logits in new[] { "read", "all", "read", "all" })
+                    status |= Child(["logits", rows, logits, layers], 20);
+                return status;
+            }
+            default:
+                Console.Error.WriteLine($"usage: {Command} batch [layers] [limit GiB] | logits [B] [layers]");
+                return 2;
+        }
+    }
+
+    /// <summary>Runs one setting in a child process, stopping it when its resident memory passes <paramref name="limitGiB"/>.</summary>
+    private static int Child(string[] setting, double limitGiB)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(StepMemoryBenchmark).Assembly.Location);
+        foreach (string arg in (string[])[Command, setting[0], "child", .. setting[1..]]) start.ArgumentList.Add(arg);
+        using Process child = Process.Start(start)!;
+        Task<string> output = child.StandardOutput.ReadToEndAsync();
+        double peak = 0;
+        bool stopped = false;
+        while (!child.WaitForExit(200))
+        {
+            double resident = ResidentMiB(child.Id);
+            peak = Math.Max(peak, resident);
+            if (resident > limitGiB * 1024)
+            {
+                child.Kill(entireProcessTree: true);
+                stopped = true;
+            }
+        }
+        if (stopped)
+        {
+            Console.WriteLine($"| {string.Join(" | ", setting[1..3])} | did not fit: stopped above {limitGiB} GiB resident |");
+            return 0;
+        }
+        Console.WriteLine(output.Result.TrimEnd());
+        return child.ExitCode;
+    }
+
+    private static double ResidentMiB(int pid)
+    {
+        try
+        {
+            string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    private static int Child(string what, string[] setting)
+    {
+        int rows = int.Parse(setting[0], CultureInfo.InvariantCulture), layers = int.Parse(setting[2], CultureInfo.InvariantCulture);
+        LlamaConfig config = new()
+        {
+            ModelType = "qwen2", VocabularySize = 151_936, HiddenSize = 896, IntermediateSize = 4864, LayerCount = layers, HeadCount = 14,
+            KeyValueHeadCount = 2, MaxPositionEmbeddings = 32768, QueryKeyValueBias = true, TieWordEmbeddings = true, RmsNormEpsilon = 1e-6,
+        };
+        using var generator = new Generator(3);
+        var prompts = Random(rows, PromptLength, config.VocabularySize, generator);
+        var responses = Random(rows, ResponseLength, config.VocabularySize, generator);
+        var objectives = new[]
+        {
+            RewardObjective.FromTokenIds("even", (_, r) => r.Count(t => t % 2 == 0) / (double)r.Count),
+            RewardObjective.FromTokenIds("small", (_, r) => r.Count(t => t < 1000) / (double)r.Count),
+        };
+        using Tensor rewards = rand([rows, 2], ScalarType.Float32, generator: generator);
+        var options = new PamaTrainerOptions { Seed = 7, PpoEpochs = 1 };
+        if (what == "batch")
+        {
+            MicroBatchSize? micro = setting[1] == "none" ? null : MicroBatchSize.Rows(int.Parse(setting[1], CultureInfo.InvariantCulture));
+            using LlamaModel policy = RandomModel(config);
+            using LoraAdapter adapter = LoraAdapter.Apply(policy, new LoraOptions { Rank = 8, Alpha = 16 }, generator);
+            using var trainer = new PamaTrainer<LlamaModel>(policy, adapter, new WideVocabularyTokenizer(config.VocabularySize), objectives,
+                options with { ScoringMicroBatch = micro, UpdateMicroBatch = micro });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {rows} | {setting[1]} | {Measure(() => trainer.FromResponses(prompts, responses), r => trainer.Step(r, rewards))} |"));
+        }
+        else
+        {
+            bool all = setting[1] == "all";
+            using var policy = new LogitPositions(RandomModel(config), all);
+            using var reference = new LogitPositions(RandomModel(config), all);
+            using var trainer = new PamaTrainer<LogitPositions>(policy, reference, new WideVocabularyTokenizer(config.VocabularySize), objectives, options);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {(all ? "every position" : "read positions only")} | {Measure(() => trainer.FromResponses(prompts, responses), r => trainer.Step(r, rewards))} |"));
+        }
+        return 0;
+    }
+
+    /// <summary>"before | scoring peak | update peak | scoring s | update s" of one step.</summary>
+    private static string Measure(Func<RolloutBatch> score, Action<RolloutBatch> update)
+    {
+        using var scope = NewDisposeScope();
+        double before = Status("VmRSS");
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        var clock = Stopwatch.StartNew();
+        RolloutBatch rollout = score();
+        double scoringSeconds = clock.Elapsed.TotalSeconds, scoringPeak = Status("VmHWM");
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        clock.Restart();
+        update(rollout);
+        double updateSeconds = clock.Elapsed.TotalSeconds, updatePeak = Status("VmHWM");
+        return string.Create(CultureInfo.InvariantCulture, $"{before:F0} | {scoringPeak:F0} | {updatePeak:F0} | {scoringSeconds:F1} | {updateSeconds:F1}");
+    }
+
+    private static int[][] Random(int rows, int length, int vocabulary, Generator generator)
+    {
+        using Tensor ids = randint(0, vocabulary, [rows, length], ScalarType.Int64, generator: generator);
+        long[] flat = ids.data<long>().ToArray();
+        return [.. Enumerable.Range(0, rows).Select(r => flat.Skip(r * length).Take(length).Select(v => (int)v).ToArray())];
+    }
+
+    private static LlamaModel RandomModel(LlamaConfig config)
+    {
+        var model = new LlamaModel(config);
+        using var generator = new Generator(1);
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.normal_(0, 0.02, generator);
+        return model;
+    }
+
+    private static double Status(string key)
+    {
+        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>A causal LM that passes every call to <c>inner</c>, asking it for the logits of every position when
+    /// <c>all</c> is set (what scoring cost before logits were computed only where they are read).</summary>
+    private sealed class LogitPositions : nn.Module<Tensor, Tensor>, ICausalLanguageModel
+    {
+        private readonly CausalLanguageModel inner;
+        private readonly bool _all;
+
+        public LogitPositions(CausalLanguageModel model, bool all) : base(nameof(LogitPositions))
+        {
+            inner = model;
+            _all = all;
+            RegisterComponents();
+        }
+
+        public int VocabularySize => inner.VocabularySize;
+
+        public int HiddenSize => inner.HiddenSize;
+
+        public int ContextLength => inner.ContextLength;
+
+        public bool SupportsKeyValueCache => inner.SupportsKeyValueCache;
+
+        public KeyValueCache CreateKeyValueCache() => inner.CreateKeyValueCache();
+
+        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0) =>
+            inner.Forward(inputIds, attentionMask, positionIds, cache, _all ? 0 : logitsToKeep);
+
+        public override Tensor forward(Tensor input) => Forward(input).Logits;
+    }
+}
