@@ -201,10 +201,10 @@ public sealed class TextGeneratorTests
         public int ContextLength => inner.ContextLength;
         public bool SupportsKeyValueCache => false;
 
-        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0)
         {
             Assert.Null(cache);
-            return inner.Forward(inputIds, attentionMask, positionIds);
+            return inner.Forward(inputIds, attentionMask, positionIds, logitsToKeep: logitsToKeep);
         }
 
         public override Tensor forward(Tensor input) => inner.forward(input);
