@@ -94,28 +94,9 @@ public sealed class LogitsToKeepTests
         Assert.Equal(3, cache.Length);
     }
 
-    /// <summary>A float64 model in eval mode with every parameter random.</summary>
-    internal static CausalLanguageModel Create(string family, int layers = 2)
-    {
-        if (family == "gpt2") return TinyGpt2.Create(TinyGpt2.Config(layers: layers, vocabulary: 20), seed: 21);
-        var config = new LlamaConfig
-        {
-            VocabularySize = 20, HiddenSize = 16, IntermediateSize = 24, LayerCount = layers, HeadCount = 4, KeyValueHeadCount = 2,
-            MaxPositionEmbeddings = 64, TieWordEmbeddings = family != "llama-untied",
-        };
-        config = family switch
-        {
-            "qwen2" => config with { ModelType = "qwen2", QueryKeyValueBias = true },
-            "mistral" => config with { ModelType = "mistral", SlidingWindow = 3, SlidingLayers = [.. Enumerable.Range(0, layers)] },
-            _ => config,
-        };
-        var model = new LlamaModel(config, dtype: ScalarType.Float64);
-        using var generator = new Generator(17);
-        using (no_grad())
-            foreach (var (_, p) in model.named_parameters()) p.normal_(0, 0.5, generator);
-        model.eval();
-        return model;
-    }
+    /// <summary>A float64 model of the family in eval mode with every parameter random.</summary>
+    internal static CausalLanguageModel Create(string family, int layers = 2) =>
+        family == "gpt2" ? TinyGpt2.Create(TinyGpt2.Config(layers: layers, vocabulary: 20), seed: 21) : TinyLlama.Create(family, layers);
 
     private static void AssertClose(Tensor expected, Tensor actual)
     {
