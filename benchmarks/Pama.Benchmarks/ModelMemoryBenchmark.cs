@@ -21,6 +21,9 @@ namespace Pama.Benchmarks;
 /// <item><c>checkpointing [layers]</c>: one PAMA step with a LoRA adapter (PEFT's default targets, r 16) on Qwen2-0.5B's widths
 /// and vocabulary (151,936) with <c>layers</c> layers (default 6 of the real 24), float32, 8 prompts, 32 new tokens, one PPO
 /// epoch, with and without activation checkpointing, then the training pass alone (forward + backward over 8 × 128 tokens);</item>
+/// <item><c>no-grad [layers ...]</c>: one no-grad forward of a Llama-family model with Qwen2-0.5B's widths and vocabulary
+/// (random weights, float32) at each depth (default 2, 6 and 12 layers), batch 8 of 96 tokens, logits for the last 32
+/// positions (<c>logitsToKeep</c>): how the peak grows with depth now that each block frees its intermediates (issue 30);</item>
 /// <item><c>vocab-padding</c>: the output projection <c>h Wᵀ</c> at GPT-2's vocabulary (50,257) against the same weight padded
 /// to 50,304 rows (a multiple of 64), 512 positions, width 768, float32, in interleaved rounds (in-process, time only).</item>
 /// </list>
@@ -54,10 +57,19 @@ public static class ModelMemoryBenchmark
                 Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
                 return Children(what, [["off", layers], ["on", layers]]);
             }
+            case "no-grad":
+            {
+                string[] depths = args.Length > 2 ? args[2..] : ["2", "6", "12"];
+                Console.WriteLine("Qwen2-0.5B widths and vocabulary (151,936), random weights, float32, CPU, 1 thread; one no-grad forward, " +
+                                  "batch 8 x 96 tokens, logitsToKeep 32.");
+                Console.WriteLine("| layers | weights (MiB) | resident before (MiB) | peak (MiB) | peak - before (MiB) | forward (s) |");
+                Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+                return Children(what, [.. depths.Select(d => new[] { d })]);
+            }
             case "vocab-padding":
                 return VocabularyPadding();
             default:
-                Console.Error.WriteLine($"usage: {Command} attention [T] | checkpointing [layers] | vocab-padding");
+                Console.Error.WriteLine($"usage: {Command} attention [T] | checkpointing [layers] | no-grad [layers ...] | vocab-padding");
                 return 2;
         }
     }
@@ -80,6 +92,7 @@ public static class ModelMemoryBenchmark
     private static int Child(string what, string[] setting)
     {
         torch.set_num_threads(1);
+        if (what == "no-grad") return NoGradForward(int.Parse(setting[0], CultureInfo.InvariantCulture));
         return what == "attention" ? Attention(setting[0], int.Parse(setting[1], CultureInfo.InvariantCulture), setting.Length > 2 ? int.Parse(setting[2], CultureInfo.InvariantCulture) : 2) : Checkpointing(setting[0] == "on", int.Parse(setting[1], CultureInfo.InvariantCulture));
     }
 
@@ -118,6 +131,27 @@ public static class ModelMemoryBenchmark
         }
         double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {implementation} | {before:F0} | {peak:F0} | {seconds:F2} |"));
+        return 0;
+    }
+
+    private static int NoGradForward(int layers)
+    {
+        using LlamaModel model = RandomModel(Qwen2Shape(layers, vocabulary: 151_936));
+        model.eval();
+        double weights = model.parameters().Sum(p => p.numel() * p.element_size()) / (1024.0 * 1024.0);
+        using var generator = new Generator(5);
+        using Tensor ids = randint(0, 151_936, [8, 96], ScalarType.Int64, generator: generator);
+        double before = Status("VmRSS");
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        var clock = Stopwatch.StartNew();
+        using (no_grad())
+        using (CausalLMOutput output = model.Forward(ids, logitsToKeep: 32))
+        {
+            if (output.Logits.shape[1] != 32) throw new InvalidOperationException("logitsToKeep was not honoured.");
+        }
+        double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {layers} | {weights:F0} | {before:F0} | {peak:F0} | {peak - before:F0} | {seconds:F2} |"));
         return 0;
     }
 

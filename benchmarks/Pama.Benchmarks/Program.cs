@@ -4,7 +4,7 @@ namespace Pama.Benchmarks;
 
 /// <summary>Entry point: every benchmark class in this assembly is selectable with --filter;
 /// <c>lora-memory</c> runs <see cref="LoraMemoryBenchmark"/> (native peak memory, outside BenchmarkDotNet);
-/// <c>model-memory attention|checkpointing|vocab-padding</c> runs <see cref="ModelMemoryBenchmark"/>;
+/// <c>model-memory attention|checkpointing|no-grad|vocab-padding</c> runs <see cref="ModelMemoryBenchmark"/>;
 /// <c>load [directory] [bfloat16|float32] [repetitions]</c> runs <see cref="CheckpointLoadBenchmark"/>.</summary>
 public static class Program
 {

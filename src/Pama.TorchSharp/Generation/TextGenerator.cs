@@ -187,7 +187,8 @@ public static class TextGenerator
         Tensor? eos = options.EosTokenId is { } eosId ? tensor(eosId, ScalarType.Int64, device) : null;
 
         int steps = maxNew;
-        Tensor logits = LastLogits(model.Forward(promptIds, promptMask, promptPositions, cache));
+        // Only the last position's logits are read: the output layer runs on that position alone (logitsToKeep: 1).
+        Tensor logits = LastLogits(model.Forward(promptIds, promptMask, promptPositions, cache, logitsToKeep: 1));
         for (int step = 0; step < maxNew; step++)
         {
             using var stepScope = NewDisposeScope();
@@ -217,8 +218,8 @@ public static class TextGenerator
 
             logits.Dispose();
             logits = cached
-                ? LastLogits(model.Forward(next.unsqueeze(1), mask.narrow(1, 0, width), positions.narrow(1, width - 1, 1), cache))
-                : LastLogits(model.Forward(sequences.narrow(1, 0, width), mask.narrow(1, 0, width), positions.narrow(1, 0, width)));
+                ? LastLogits(model.Forward(next.unsqueeze(1), mask.narrow(1, 0, width), positions.narrow(1, width - 1, 1), cache, logitsToKeep: 1))
+                : LastLogits(model.Forward(sequences.narrow(1, 0, width), mask.narrow(1, 0, width), positions.narrow(1, 0, width), logitsToKeep: 1));
             logits.MoveToOuterDisposeScope();
         }
 

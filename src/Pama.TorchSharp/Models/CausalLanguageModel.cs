@@ -93,7 +93,12 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     public virtual KeyValueCache CreateKeyValueCache() => new(LayerCount);
 
     /// <inheritdoc />
-    public abstract CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null);
+    public abstract CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0);
+
+    /// <summary>The hidden states the output layer reads for <c>logitsToKeep</c> (checked by <see cref="CheckForwardArguments"/>):
+    /// all of them for 0, otherwise a view of the last <c>logitsToKeep</c> positions.</summary>
+    private protected static Tensor KeptPositions(Tensor hidden, int logitsToKeep) =>
+        logitsToKeep == 0 ? hidden : hidden.narrow(1, hidden.shape[1] - logitsToKeep, logitsToKeep);
 
     /// <summary>Runs the model and returns only the logits <c>[B, T, V]</c> (no padding, no cache).</summary>
     /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>
@@ -168,15 +173,21 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// model's depth, cached plus new positions within <see cref="ContextLength"/>, mask <c>[B, P + T]</c>, positions <c>[B, T]</c>,
     /// and ids and positions in range.
     /// </summary>
-    /// <returns>The batch size, the new positions <c>T</c>, the cached positions <c>P</c> and <c>P + T</c>.</returns>
-    private protected (long Batch, long Count, long Past, long Total) CheckForwardArguments(
-        Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache)
+    /// <returns>The batch size, the new positions <c>T</c>, the cached positions <c>P</c>, <c>P + T</c>, and the largest position
+    /// plus one when it is known without reading the device (<c>P + T</c> without position ids; the checked maximum otherwise),
+    /// −1 when the check was skipped.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="logitsToKeep"/> is negative or exceeds <c>T</c>.</exception>
+    private protected (long Batch, long Count, long Past, long Total, long PositionLimit) CheckForwardArguments(
+        Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache, int logitsToKeep = 0)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"inputIds must be int64 [B, T], got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
         long batch = inputIds.shape[0], count = inputIds.shape[1];
         if (count == 0) throw new ArgumentException("inputIds must hold at least one position.", nameof(inputIds));
+        if (logitsToKeep < 0 || logitsToKeep > count)
+            throw new ArgumentOutOfRangeException(nameof(logitsToKeep), logitsToKeep,
+                $"logitsToKeep must lie in [0, {count}] (0 keeps every one of the {count} new positions).");
         if (cache is not null && cache.LayerCount != LayerCount)
             throw new ArgumentException($"The cache has {cache.LayerCount} layers, the model {LayerCount}.", nameof(cache));
         long past = cache?.Length ?? 0;
@@ -191,22 +202,27 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
         // stall every decode step, so incremental steps there (a cache that already holds positions, fed the
         // sampler's own ids) skip it; an out-of-range id then fails inside the embedding lookup instead.
         bool incrementalOnAccelerator = past > 0 && inputIds.device.type != DeviceType.CPU;
+        long positionLimit = positionIds is null ? total : -1;
         if (!incrementalOnAccelerator)
         {
             RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
-            if (positionIds is not null) RequireIdsInRange(positionIds, ContextLength, nameof(positionIds));
+            if (positionIds is not null) positionLimit = RequireIdsInRange(positionIds, ContextLength, nameof(positionIds)) + 1;
         }
-        return (batch, count, past, total);
+        return (batch, count, past, total, positionLimit);
     }
 
     /// <summary>Checks token ids or positions: integer type, values in <c>[0, limit)</c>.</summary>
-    private protected static void RequireIdsInRange(Tensor ids, long limit, string name)
+    /// <returns>The largest value (−1 when there is none).</returns>
+    private protected static long RequireIdsInRange(Tensor ids, long limit, string name)
     {
-        if (ids.numel() == 0) return;
+        if (ids.numel() == 0) return -1;
         if (ids.is_floating_point())
             throw new ArgumentException($"{name} must hold integer ids, got {ids.dtype}.", name);
-        long min = ids.min().item<long>(), max = ids.max().item<long>();
+        long min, max;
+        using (Tensor low = ids.min()) min = low.item<long>();
+        using (Tensor high = ids.max()) max = high.item<long>();
         if (min < 0 || max >= limit)
             throw new ArgumentException($"{name} must lie in [0, {limit}), got values in [{min}, {max}].", name);
+        return max;
     }
 }

@@ -90,11 +90,29 @@ public sealed class Gpt2Model : CausalLanguageModel
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, or the sequence would exceed <see cref="ContextLength"/>.</exception>
-    public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0)
     {
-        var (batch, count, past, total) = CheckForwardArguments(inputIds, attentionMask, positionIds, cache);
-
+        var arguments = CheckForwardArguments(inputIds, attentionMask, positionIds, cache, logitsToKeep);
         using var scope = NewDisposeScope();
+        Tensor hidden = HiddenStates(inputIds, attentionMask, positionIds, cache, arguments.Batch, arguments.Count, arguments.Past, arguments.Total);
+        // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight); it runs only on the kept positions.
+        Tensor logits = KeptPositions(hidden, logitsToKeep).matmul(transformer.wte.weight.t());
+        return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The last hidden states <c>[B, T, H]</c> alone, as <see cref="Forward"/> computes them, with no output layer
+    /// (no vocabulary logits): what <see cref="Gpt2ForSequenceClassification"/> reads.</summary>
+    internal Tensor ForwardHiddenStates(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    {
+        var arguments = CheckForwardArguments(inputIds, attentionMask, positionIds, cache);
+        using var scope = NewDisposeScope();
+        return HiddenStates(inputIds, attentionMask, positionIds, cache, arguments.Batch, arguments.Count, arguments.Past, arguments.Total)
+            .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The final hidden states after <c>ln_f</c>, in the caller's dispose scope; the arguments are checked.</summary>
+    private Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache, long batch, long count, long past, long total)
+    {
         Device device = Device;
         Tensor ids = inputIds.to(device);
         Tensor positions = positionIds?.to(ScalarType.Int64, device)
@@ -108,10 +126,7 @@ public sealed class Gpt2Model : CausalLanguageModel
 
         // The fused kernel takes the mask as an additive bias: 0 where allowed, the most negative finite value elsewhere.
         bool checkpoint = CheckpointsBlocks(cache, training && (Config.AttentionDropout > 0 || Config.ResidualDropout > 0));
-        Tensor hidden = transformer.Forward(ids, positions, AttentionMask.Create(allowed, UsesFusedAttention(eagerSoftmaxInFloat32: false, Config.AttentionDropout), DType), cache, training, checkpoint);
-        // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight).
-        Tensor logits = hidden.matmul(transformer.wte.weight.t());
-        return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+        return transformer.Forward(ids, positions, AttentionMask.Create(allowed, UsesFusedAttention(eagerSoftmaxInFloat32: false, Config.AttentionDropout), DType), cache, training, checkpoint);
     }
 
     /// <summary>
@@ -280,13 +295,11 @@ public sealed class Gpt2Model : CausalLanguageModel
         {
             Tensor x = wte.Forward(ids).Plus(wpe.Forward(positions));
             x = F.dropout(x, _embeddingDropout, training);
-            foreach (Block block in h)
-            {
-                x = checkpoint
-                    ? ActivationCheckpoint.Run(t => block.Forward(t[0], new AttentionMask(t[1], t.Length > 2 ? t[2] : null), null, training),
-                        mask.Bias is { } bias ? [x, mask.Allowed, bias] : [x, mask.Allowed], block)
-                    : block.Forward(x, mask, cache, training);
-            }
+            // Without gradients each block's intermediates are freed as it returns (BlockScopes); checkpointing needs gradients.
+            x = BlockScopes.Chain(x, h, (block, input) => checkpoint
+                ? ActivationCheckpoint.Run(t => block.Forward(t[0], new AttentionMask(t[1], t.Length > 2 ? t[2] : null), null, training),
+                    mask.Bias is { } bias ? [input, mask.Allowed, bias] : [input, mask.Allowed], block)
+                : block.Forward(input, mask, cache, training));
             return ln_f.forward(x);
         }
     }

@@ -52,12 +52,18 @@ public interface ICausalLanguageModel
     /// the <c>P</c> cached positions and the <c>T</c> new ones; <c>null</c> means no padding.</param>
     /// <param name="positionIds">Optional int64 <c>[B, T]</c> positions; <c>null</c> means <c>P .. P + T - 1</c>.</param>
     /// <param name="cache">Optional key/value cache, extended in place when <see cref="SupportsKeyValueCache"/>.</param>
-    /// <returns>Logits <c>[B, T, V]</c> and last hidden states <c>[B, T, H]</c>.</returns>
-    CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null);
+    /// <param name="logitsToKeep">How many positions get logits, as <c>logits_to_keep</c> in <c>transformers</c>: 0 (the
+    /// default) means all <c>T</c> new positions; <c>k</c> in <c>1 .. T</c> means only the last <c>k</c>, and the output layer
+    /// then runs only on those hidden states (e.g. 1 for the next token of generation).</param>
+    /// <returns>Logits <c>[B, T, V]</c> (<c>[B, k, V]</c> for <paramref name="logitsToKeep"/> <c>k &gt; 0</c>) and last hidden
+    /// states <c>[B, T, H]</c> of every new position.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="logitsToKeep"/> is negative or greater than <c>T</c>.</exception>
+    CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0);
 }
 
 /// <summary>The outputs of <see cref="ICausalLanguageModel.Forward"/>.</summary>
-/// <param name="Logits">Next-token logits <c>[B, T, V]</c>.</param>
+/// <param name="Logits">Next-token logits <c>[B, T, V]</c>, or <c>[B, k, V]</c> for the last <c>k</c> positions when
+/// <c>logitsToKeep</c> is <c>k &gt; 0</c>.</param>
 /// <param name="LastHiddenState">Final hidden states after the last layer norm, <c>[B, T, H]</c>.</param>
 public sealed record CausalLMOutput(Tensor Logits, Tensor LastHiddenState) : IDisposable
 {

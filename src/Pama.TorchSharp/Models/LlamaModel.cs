@@ -29,10 +29,16 @@ public sealed class LlamaModel : CausalLanguageModel
     private const string DecoderPrefix = "model.";
 
     // Field names are the Hugging Face names; TorchSharp registers fields under their own names.
+    // Shortest rotary table built (positions), so that short calls of growing length do not rebuild it each time.
+    private const long MinimumRotaryTableLength = 256;
+
     private readonly Decoder model;
 #pragma warning disable IDE0044 // replaceable by name, like every projection
     private nn.Module<Tensor, Tensor>? lm_head;
 #pragma warning restore IDE0044
+    // Not a Tensor field, so RegisterComponents does not make the tables buffers (they stay out of state_dict and checkpoints).
+    private RotaryTables? _rotaryTables;
+    private readonly object _rotaryLock = new();
 
     /// <summary>Builds a model with zero weights (norm weights one) directly on <paramref name="device"/> in
     /// <paramref name="dtype"/>; <see cref="FromPretrained"/> or <c>load_state_dict</c> fills it. Nothing is drawn from any generator.</summary>
@@ -79,11 +85,30 @@ public sealed class LlamaModel : CausalLanguageModel
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, a token id is outside the
     /// vocabulary, a position is negative, or the sequence would exceed <see cref="ContextLength"/>.</exception>
-    public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    public override CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0)
     {
-        var (batch, count, past, total) = CheckForwardArguments(inputIds, attentionMask, positionIds, cache);
-
+        var (batch, count, past, total, positionLimit) = CheckForwardArguments(inputIds, attentionMask, positionIds, cache, logitsToKeep);
         using var scope = NewDisposeScope();
+        Tensor hidden = HiddenStates(inputIds, attentionMask, positionIds, cache, batch, count, past, total, positionLimit);
+        // The output layer runs only on the kept positions.
+        Tensor kept = KeptPositions(hidden, logitsToKeep);
+        Tensor logits = lm_head is null ? kept.matmul(model.embed_tokens.weight.t()) : lm_head.call(kept);
+        return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The last hidden states <c>[B, T, H]</c> alone, as <see cref="Forward"/> computes them, with no output layer
+    /// (no vocabulary logits): what <see cref="LlamaForSequenceClassification"/> reads.</summary>
+    internal Tensor ForwardHiddenStates(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    {
+        var (batch, count, past, total, positionLimit) = CheckForwardArguments(inputIds, attentionMask, positionIds, cache);
+        using var scope = NewDisposeScope();
+        return HiddenStates(inputIds, attentionMask, positionIds, cache, batch, count, past, total, positionLimit).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The final hidden states after <c>model.norm</c>, in the caller's dispose scope; the arguments are checked.</summary>
+    private Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache,
+        long batch, long count, long past, long total, long positionLimit)
+    {
         Device device = Device;
         Tensor ids = inputIds.to(device);
         Tensor positions = positionIds?.to(ScalarType.Int64, device)
@@ -101,14 +126,12 @@ public sealed class LlamaModel : CausalLanguageModel
             slidingAllowed = allowed.logical_and(inWindow);
         }
 
-        (Tensor cos, Tensor sin) = RotaryAngles(positions);
+        (Tensor cos, Tensor sin) = RotaryAngles(positions, positionLimit);
         bool fused = UsesFusedAttention(eagerSoftmaxInFloat32: true, Config.AttentionDropout);
         var full = AttentionMask.Create(allowed, fused, DType);
         AttentionMask? sliding = slidingAllowed is null ? null : AttentionMask.Create(slidingAllowed, fused, DType);
         bool checkpoint = CheckpointsBlocks(cache, training && Config.AttentionDropout > 0);
-        Tensor hidden = model.Forward(ids, cos, sin, full, sliding, cache, training, checkpoint);
-        Tensor logits = lm_head is null ? hidden.matmul(model.embed_tokens.weight.t()) : lm_head.call(hidden);
-        return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+        return model.Forward(ids, cos, sin, full, sliding, cache, training, checkpoint);
     }
 
     /// <inheritdoc />
@@ -187,16 +210,120 @@ public sealed class LlamaModel : CausalLanguageModel
         AtomicFile.Write(Path.Combine(directory, Gpt2Model.ConfigFileName), stream => stream.Write(config));
     }
 
-    /// <summary>cos and sin of the rotary angles <c>[B, T, head_dim]</c> in the model's type, computed in float32
-    /// as transformers computes them (<c>dynamic</c> scaling takes the largest position of this call).</summary>
-    private (Tensor Cos, Tensor Sin) RotaryAngles(Tensor positions)
+    /// <summary>
+    /// cos and sin of the rotary angles <c>[B, T, head_dim]</c> in the model's type, computed in float32 as transformers
+    /// computes them, gathered by position from tables cached on the device (<see cref="RotaryTables"/>), so a forward pass
+    /// neither computes frequencies on the host nor uploads anything.
+    /// </summary>
+    /// <param name="positions">int64 positions <c>[B, T]</c> on the model's device.</param>
+    /// <param name="positionLimit">The largest position plus one when known without a read-back, −1 otherwise.</param>
+    /// <remarks>
+    /// <c>dynamic</c> scaling changes the frequencies with the call's length (its largest position plus one, read back
+    /// when the argument check did not already): up to <c>max_position_embeddings</c> they are the default ones and the
+    /// cached table serves; beyond it every length has its own base, so those calls bypass the cache and compute their
+    /// angles as before (<see cref="UncachedRotaryAngles"/>). Every other variant's frequencies are fixed.
+    /// </remarks>
+    private (Tensor Cos, Tensor Sin) RotaryAngles(Tensor positions, long positionLimit)
     {
-        long sequenceLength = Config.Rope.Type == "dynamic" ? positions.max().item<long>() + 1 : 0;
+        ScalarType type = DType;
+        long limit = positionLimit;
+        if (Config.Rope.Type == "dynamic")
+        {
+            long sequenceLength = limit >= 0 ? limit : ReadMaximum(positions) + 1;
+            if (sequenceLength > Config.MaxPositionEmbeddings || !CachesRotaryTables)
+                return UncachedRotaryAngles(positions, sequenceLength, type);
+            limit = sequenceLength;
+        }
+        else if (!CachesRotaryTables)
+        {
+            return UncachedRotaryAngles(positions, 0, type);
+        }
+        // Unknown largest position (an unchecked decode step on an accelerator): a table for the whole trained range.
+        if (limit < 0) limit = Config.MaxPositionEmbeddings;
+
+        long[] shape = [.. positions.shape, Config.HeadSize];
+        using Tensor flat = positions.reshape(-1);
+        lock (_rotaryLock)
+        {
+            RotaryTables tables = RotaryTablesFor(positions.device, type, limit);
+            return (tables.Cos.index_select(0, flat).view(shape), tables.Sin.index_select(0, flat).view(shape));
+        }
+    }
+
+    /// <summary>The cached tables for <paramref name="device"/> and <paramref name="type"/> covering positions below
+    /// <paramref name="limit"/>, built (or grown, doubling, up to <c>max_position_embeddings</c>) when the held ones do not.</summary>
+    private RotaryTables RotaryTablesFor(Device device, ScalarType type, long limit)
+    {
+        RotaryTables? held = _rotaryTables;
+        bool sameKey = held is not null && held.DeviceType == device.type && held.DeviceIndex == device.index && held.DType == type;
+        if (sameKey && held!.Length >= limit) return held;
+        long length = Math.Max(limit, Math.Min(Config.MaxPositionEmbeddings, Math.Max(MinimumRotaryTableLength, sameKey ? 2 * held!.Length : 0)));
+        RotaryTables tables;
+        using (DisposeScope scope = NewDisposeScope())
+        {
+            Tensor inverse = Config.Rope.InverseFrequencies(Config.HeadSize, Config.MaxPositionEmbeddings).to(device);
+            (Tensor cos, Tensor sin) = CosSin(KeptScalars.Arange(0, length, ScalarType.Int64, device), inverse, type);
+            // Detached from every dispose scope (the caller's forward pass runs in one): the model owns the tables.
+            tables = new RotaryTables(device.type, device.index, type, length, cos.DetachFromDisposeScope(), sin.DetachFromDisposeScope());
+        }
+        _rotaryTables = tables;
+        held?.Dispose();
+        return tables;
+    }
+
+    /// <summary>The rotary angles computed for these positions alone, as before the tables were cached: <c>dynamic</c>
+    /// calls past the trained length, and the reference the tests compare the tables with.</summary>
+    private (Tensor Cos, Tensor Sin) UncachedRotaryAngles(Tensor positions, long sequenceLength, ScalarType type)
+    {
         Tensor inverse = Config.Rope.InverseFrequencies(Config.HeadSize, Config.MaxPositionEmbeddings, sequenceLength).to(positions.device);
+        return CosSin(positions, inverse, type);
+    }
+
+    /// <summary>cos and sin of <c>[positions · ω, positions · ω]</c> in float32, times the attention scaling, cast to <paramref name="type"/>.</summary>
+    private (Tensor Cos, Tensor Sin) CosSin(Tensor positions, Tensor inverse, ScalarType type)
+    {
         Tensor angles = positions.to_type(ScalarType.Float32).unsqueeze(-1).mul(inverse);
         Tensor doubled = cat([angles, angles], -1);
-        ScalarType type = DType;
         return (doubled.cos().Times(Config.Rope.AttentionScaling).to_type(type), doubled.sin().Times(Config.Rope.AttentionScaling).to_type(type));
+    }
+
+    private static long ReadMaximum(Tensor t)
+    {
+        using Tensor max = t.max();
+        return max.item<long>();
+    }
+
+    /// <summary>Whether forward passes gather the rotary angles from cached tables (the default); off, every pass computes
+    /// them for its own positions, as before the cache existed. For tests.</summary>
+    internal bool CachesRotaryTables { get; set; } = true;
+
+    /// <summary>Device, type and length of the cached rotary tables; <c>null</c> before the first forward pass. For tests.</summary>
+    internal (DeviceType DeviceType, int DeviceIndex, ScalarType DType, long Length)? RotaryTableKey =>
+        _rotaryTables is { } t ? (t.DeviceType, t.DeviceIndex, t.DType, t.Length) : null;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (_rotaryLock)
+            {
+                _rotaryTables?.Dispose();
+                _rotaryTables = null;
+            }
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>cos and sin <c>[L, head_dim]</c> of positions <c>0 .. L − 1</c> on one device in one type, owned by the model
+    /// (not by any dispose scope); replaced when a longer length, another device or another type is asked for.</summary>
+    private sealed record RotaryTables(DeviceType DeviceType, int DeviceIndex, ScalarType DType, long Length, Tensor Cos, Tensor Sin) : IDisposable
+    {
+        public void Dispose()
+        {
+            Cos.Dispose();
+            Sin.Dispose();
+        }
     }
 
     /// <summary>
@@ -250,15 +377,16 @@ public sealed class LlamaModel : CausalLanguageModel
         public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, AttentionMask full, AttentionMask? sliding, KeyValueCache? cache, bool training, bool checkpoint)
         {
             Tensor x = embed_tokens.Forward(ids);
-            foreach (DecoderLayer layer in layers)
+            // Without gradients each layer's intermediates are freed as it returns (BlockScopes); checkpointing needs gradients.
+            x = BlockScopes.Chain(x, layers, (layer, input) =>
             {
                 AttentionMask mask = layer.Sliding ? sliding!.Value : full;
-                x = checkpoint
+                return checkpoint
                     ? ActivationCheckpoint.Run(
                         t => layer.Forward(t[0], t[1], t[2], new AttentionMask(t[3], t.Length > 4 ? t[4] : null), null, training),
-                        mask.Bias is { } bias ? [x, cos, sin, mask.Allowed, bias] : [x, cos, sin, mask.Allowed], layer)
-                    : layer.Forward(x, cos, sin, mask, cache, training);
-            }
+                        mask.Bias is { } bias ? [input, cos, sin, mask.Allowed, bias] : [input, cos, sin, mask.Allowed], layer)
+                    : layer.Forward(input, cos, sin, mask, cache, training);
+            });
             return norm.Forward(x);
         }
     }

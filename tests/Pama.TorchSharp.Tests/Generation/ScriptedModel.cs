@@ -28,14 +28,23 @@ internal sealed class ScriptedModel : nn.Module<Tensor, Tensor>, ICausalLanguage
     public int ContextLength => 64;
     public bool SupportsKeyValueCache => false;
 
-    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0)
     {
+        long count = inputIds.shape[1];
+        ArgumentOutOfRangeException.ThrowIfNegative(logitsToKeep);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(logitsToKeep, count);
         Tensor successor;
         using (Scalar size = VocabularySize.ToScalar()) successor = inputIds.Plus(1L).remainder(size);
         Tensor logits = nn.functional.one_hot(successor, VocabularySize).to(ScalarType.Float64).Times(50.0);
         if (_nanAt is { } at && inputIds.shape[1] == at.Length)
             logits[at.Row].Fill(double.NaN);
-        return new CausalLMOutput(logits, zeros(inputIds.shape[0], inputIds.shape[1], 1, ScalarType.Float64));
+        if (logitsToKeep > 0)
+        {
+            Tensor kept = logits.narrow(1, count - logitsToKeep, logitsToKeep).contiguous();
+            logits.Dispose();
+            logits = kept;
+        }
+        return new CausalLMOutput(logits, zeros(inputIds.shape[0], count, 1, ScalarType.Float64));
     }
 
     public override Tensor forward(Tensor input) => Forward(input).Logits;

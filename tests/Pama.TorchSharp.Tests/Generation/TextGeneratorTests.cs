@@ -193,18 +193,65 @@ public sealed class TextGeneratorTests
             Assert.Equal(Rows(reference.Sequences), Rows(result.Sequences));
     }
 
+    [Theory]
+    [InlineData("gpt2", true)]
+    [InlineData("gpt2", false)]
+    [InlineData("qwen2", true)]
+    [InlineData("qwen2", false)]
+    public void KeepingOnlyTheLastLogitsLeavesTheTokensUnchanged(string family, bool cached)
+    {
+        // float32, where the output layer on one position is a different matrix product from the one on every position.
+        using CausalLanguageModel model = Pama.TorchSharp.Tests.Models.LogitsToKeepTests.Create(family);
+        model.to(ScalarType.Float32);
+        using var fullLogits = new AllLogitsModel(model, cached);
+        foreach (var options in new[]
+                 {
+                     new SamplingOptions { MaxNewTokens = 6, Temperature = 0 },
+                     new SamplingOptions { MaxNewTokens = 6, Temperature = 1.1, TopP = 0.95 },
+                 })
+        {
+            int[][] prompts = [[5, 9, 2], [7], [1, 2, 3, 4, 5], [13, 11]];
+            (Tensor ids, Tensor mask) = PromptBatch.LeftPad(prompts, padTokenId: 0);
+            using (ids)
+            using (mask)
+            using (var g1 = new Generator(8))
+            using (var g2 = new Generator(8))
+            using (var withoutCache = new ModelWithoutCache(model))
+            using (GenerationResult kept = cached
+                       ? TextGenerator.Generate(model, ids, mask, options, g1)
+                       : TextGenerator.Generate(withoutCache, ids, mask, options, g1))
+            using (GenerationResult all = TextGenerator.Generate(fullLogits, ids, mask, options, g2))
+                Assert.Equal(Rows(all.Sequences), Rows(kept.Sequences));
+        }
+    }
+
+    /// <summary>Computes the logits of every position whatever <c>logitsToKeep</c> asks, as the generator's prefill did before.</summary>
+    private sealed class AllLogitsModel(CausalLanguageModel inner, bool cached) : nn.Module<Tensor, Tensor>("all-logits"), ICausalLanguageModel
+    {
+        public int VocabularySize => inner.VocabularySize;
+        public int HiddenSize => inner.HiddenSize;
+        public int ContextLength => inner.ContextLength;
+        public bool SupportsKeyValueCache => cached;
+        public KeyValueCache CreateKeyValueCache() => inner.CreateKeyValueCache();
+
+        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0) =>
+            inner.Forward(inputIds, attentionMask, positionIds, cache);
+
+        public override Tensor forward(Tensor input) => inner.forward(input);
+    }
+
     /// <summary>A causal LM that does not implement a key/value cache (the interface's default).</summary>
-    private sealed class ModelWithoutCache(Gpt2Model inner) : nn.Module<Tensor, Tensor>("without-cache"), ICausalLanguageModel
+    private sealed class ModelWithoutCache(CausalLanguageModel inner) : nn.Module<Tensor, Tensor>("without-cache"), ICausalLanguageModel
     {
         public int VocabularySize => inner.VocabularySize;
         public int HiddenSize => inner.HiddenSize;
         public int ContextLength => inner.ContextLength;
         public bool SupportsKeyValueCache => false;
 
-        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+        public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0)
         {
             Assert.Null(cache);
-            return inner.Forward(inputIds, attentionMask, positionIds);
+            return inner.Forward(inputIds, attentionMask, positionIds, logitsToKeep: logitsToKeep);
         }
 
         public override Tensor forward(Tensor input) => inner.forward(input);

@@ -163,8 +163,8 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier
 
         public Tensor Forward(Tensor x, Tensor allowed, bool training)
         {
-            foreach (Layer block in layer) x = block.Forward(x, allowed, training);
-            return x;
+            // Without gradients each layer's intermediates are freed as it returns (BlockScopes).
+            return BlockScopes.Chain(x, layer, (block, input) => block.Forward(input, allowed, training));
         }
     }
 

@@ -65,9 +65,9 @@ public sealed class Gpt2ForSequenceClassification : SequenceClassifier
     {
         using var scope = NewDisposeScope();
         (Tensor ids, Tensor mask) = CheckInputs(inputIds, attentionMask, Config.VocabularySize);
-        // Positions 0..L-1 as transformers uses when none are passed; padded keys are masked in attention.
-        CausalLMOutput output = gpt2.Forward(ids, mask);
-        Tensor pooled = AtLastNonPadToken(output.LastHiddenState, ids);
+        // Positions 0..L-1 as transformers uses when none are passed; padded keys are masked in attention. Only hidden
+        // states are computed: no vocabulary logits.
+        Tensor pooled = AtLastNonPadToken(gpt2.ForwardHiddenStates(ids, mask), ids);
         return score.forward(pooled).MoveToOuterDisposeScope();
     }
 }

@@ -11,8 +11,7 @@ namespace Pama.TorchSharp.Models;
 /// bias-free linear <c>score</c> layer read at the last non-padding token of each row, with positions 0..L-1 as
 /// transformers uses when none are passed.
 /// </summary>
-/// <remarks>The decoder also computes its language-model logits, which are discarded: memory grows with the
-/// vocabulary, so score long batches in smaller pieces.</remarks>
+/// <remarks>Only the decoder's hidden states are computed: no vocabulary logits.</remarks>
 public sealed class LlamaForSequenceClassification : SequenceClassifier
 {
     private const string BackbonePrefix = "llama.";
@@ -23,7 +22,7 @@ public sealed class LlamaForSequenceClassification : SequenceClassifier
     private LlamaForSequenceClassification(LlamaConfig config, IReadOnlyList<string> labels, int? padTokenId, Device? device, ScalarType? dtype)
         : base(nameof(LlamaForSequenceClassification), labels, padTokenId, config.MaxPositionEmbeddings)
     {
-        // The classifier has no lm_head: tying makes the decoder reuse its embedding for the logits it discards.
+        // The classifier has no lm_head, and the decoder computes no logits for it: tying only keeps an unused one from being built.
         Config = config with { TieWordEmbeddings = true };
         llama = new LlamaModel(Config, device, dtype);
         score = nn.Linear(config.HiddenSize, labels.Count, hasBias: false, device: device, dtype: dtype ?? ScalarType.Float32);
@@ -61,8 +60,7 @@ public sealed class LlamaForSequenceClassification : SequenceClassifier
         using var scope = NewDisposeScope();
         (Tensor ids, Tensor mask) = CheckInputs(inputIds, attentionMask, Config.VocabularySize);
         Tensor positions = KeptScalars.Arange(0, ids.shape[1], ScalarType.Int64, ids.device).unsqueeze(0).expand(ids.shape[0], ids.shape[1]);
-        CausalLMOutput output = llama.Forward(ids, mask, positions);
-        Tensor pooled = AtLastNonPadToken(output.LastHiddenState, ids);
+        Tensor pooled = AtLastNonPadToken(llama.ForwardHiddenStates(ids, mask, positions), ids);
         return score.forward(pooled).MoveToOuterDisposeScope();
     }
 }
