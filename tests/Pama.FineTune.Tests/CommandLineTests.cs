@@ -30,6 +30,16 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void MicroBatchIsOffByDefaultAndMustBePositive()
+    {
+        Assert.Null(Parse().Options!.MicroBatch);
+        (FineTuneOptions? options, IReadOnlyList<string> errors) = Parse("--micro-batch", "4");
+        Assert.Empty(errors);
+        Assert.Equal(4, options!.MicroBatch);
+        Assert.Contains(Parse("--micro-batch", "0").Errors, e => e.Contains("--micro-batch", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void LoraOptionsBuildAnAdapterSettingOnlyWhenAskedFor()
     {
         (FineTuneOptions? plain, _) = Parse();
