@@ -96,9 +96,11 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     public abstract CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0);
 
     /// <summary>The hidden states the output layer reads for <c>logitsToKeep</c> (checked by <see cref="CheckForwardArguments"/>):
-    /// all of them for 0, otherwise a view of the last <c>logitsToKeep</c> positions.</summary>
+    /// all of them for 0, otherwise the last <c>logitsToKeep</c> positions, copied to a contiguous tensor: a strided view's
+    /// product takes a kernel path that depends on the view's address, so two equal models could round differently (policy and
+    /// reference then disagree by 1e-16, and a KL that should be 0 is not).</summary>
     private protected static Tensor KeptPositions(Tensor hidden, int logitsToKeep) =>
-        logitsToKeep == 0 ? hidden : hidden.narrow(1, hidden.shape[1] - logitsToKeep, logitsToKeep);
+        logitsToKeep == 0 || logitsToKeep == hidden.shape[1] ? hidden : hidden.narrow(1, hidden.shape[1] - logitsToKeep, logitsToKeep).contiguous();
 
     /// <summary>Runs the model and returns only the logits <c>[B, T, V]</c> (no padding, no cache).</summary>
     /// <param name="inputIds">Token ids, int64 <c>[B, T]</c>.</param>

@@ -22,9 +22,12 @@ public sealed record ResponseForward(Tensor LogProbs, Tensor Logits, Tensor Resp
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sequences);
-        var output = model.Forward(sequences.SequenceIds, sequences.AttentionMask, sequences.PositionIds);
+        // Logits only at the positions P − 1 .. P + T − 1 (the last one predicts past the response and is dropped), as TRL keeps
+        // `logits_to_keep = T + 1`; a model that returns every position is read at the same ones.
         long start = sequences.PromptLength - 1, length = sequences.ResponseLength;
-        Tensor logits = output.Logits.narrow(1, start, length);
+        var output = model.Forward(sequences.SequenceIds, sequences.AttentionMask, sequences.PositionIds, logitsToKeep: checked((int)length + 1));
+        long kept = output.Logits.shape[1];
+        Tensor logits = output.Logits.narrow(1, kept == length + 1 ? 0 : start, length);
         Tensor hidden = output.LastHiddenState.narrow(1, start, length);
         return new ResponseForward(ChosenLogProbs(logits, sequences.ResponseIds), logits, hidden, output.LastHiddenState);
     }
