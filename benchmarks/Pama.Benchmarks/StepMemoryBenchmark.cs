@@ -19,8 +19,10 @@ namespace Pama.Benchmarks;
 /// stops a child whose resident memory passes the limit and reports it as not fitting. Run:
 /// <c>dotnet run -c Release --project benchmarks/Pama.Benchmarks -- step-memory WHAT</c> with WHAT:
 /// <list type="bullet">
-/// <item><c>batch [layers] [limit GiB]</c>: LoRA (r 8 on q_proj, v_proj), P 256, R 128, B ∈ {4, 16, 64}, without micro-batches
+/// <item><c>batch [layers] [limit GiB] [B,B,…]</c>: LoRA (r 8 on q_proj, v_proj), P 256, R 128, B ∈ {4, 16, 64}, without micro-batches
 /// and with micro-batches of 4 rows (scoring and update);</item>
+/// <item><c>scoring [layers,layers,…]</c>: the scoring phase alone at 2, 6, 12 and 24 layers, LoRA r 8, B 8, P 64, R 32
+/// (peak against depth: each no-grad block frees its temporaries, issue 30);</item>
 /// <item><c>logits [B] [layers]</c>: full fine-tuning, P 256, R 128: logits only at the positions that predict response tokens
 /// (the library) against logits at every position (a wrapper that asks the model for all of them).</item>
 /// </list>
@@ -46,9 +48,20 @@ public static class StepMemoryBenchmark
                 Console.WriteLine("| B | micro-batch | resident before (MiB) | peak, scoring (MiB) | peak, update (MiB) | scoring (s) | update (s) |");
                 Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
                 int status = 0;
-                foreach (string rows in new[] { "4", "16", "64" })
+                foreach (string rows in args.Length > 4 ? args[4].Split(',') : ["4", "16", "64"])
                     foreach (string micro in new[] { "none", "4" })
                         status |= Child(["batch", rows, micro, layers], limit);
+                return status;
+            }
+            case "scoring":
+            {
+                string[] depths = args.Length > 2 ? args[2].Split(',') : ["2", "6", "12", "24"];
+                Console.WriteLine($"Qwen2-0.5B widths and vocabulary, float32, LoRA r 8 (q_proj, v_proj), B 8, P 64, R 32, {torch.get_num_threads()} threads: " +
+                                  "the scoring phase (FromResponses: policy and reference log-probabilities, values, entropy, without gradients).");
+                Console.WriteLine("| layers | weights (MiB) | resident before (MiB) | peak, scoring (MiB) | peak − before (MiB) | scoring (s) |");
+                Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+                int status = 0;
+                foreach (string layers in depths) status |= Child(["scoring", "8", layers], 20);
                 return status;
             }
             case "logits":
@@ -64,7 +77,7 @@ public static class StepMemoryBenchmark
                 return status;
             }
             default:
-                Console.Error.WriteLine($"usage: {Command} batch [layers] [limit GiB] | logits [B] [layers]");
+                Console.Error.WriteLine($"usage: {Command} batch [layers] [limit GiB] [B,B,...] | logits [B] [layers]");
                 return 2;
         }
     }
@@ -103,15 +116,15 @@ public static class StepMemoryBenchmark
         try
         {
             string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+            return line is null ? 0 : Kibibytes(line) / 1024.0;
         }
         catch (IOException) { return 0; }
     }
 
     private static int Child(string what, string[] setting)
     {
-        int rows = int.Parse(setting[0], CultureInfo.InvariantCulture), layers = int.Parse(setting[2], CultureInfo.InvariantCulture);
-        LlamaConfig config = new()
+        int rows = int.Parse(setting[0], CultureInfo.InvariantCulture), layers = int.Parse(setting[^1], CultureInfo.InvariantCulture);
+        LlamaConfig config = new LlamaConfig
         {
             ModelType = "qwen2", VocabularySize = 151_936, HiddenSize = 896, IntermediateSize = 4864, LayerCount = layers, HeadCount = 14,
             KeyValueHeadCount = 2, MaxPositionEmbeddings = 32768, QueryKeyValueBias = true, TieWordEmbeddings = true, RmsNormEpsilon = 1e-6,
@@ -126,6 +139,24 @@ public static class StepMemoryBenchmark
         };
         using Tensor rewards = rand([rows, 2], ScalarType.Float32, generator: generator);
         var options = new PamaTrainerOptions { Seed = 7, PpoEpochs = 1 };
+        if (what == "scoring")
+        {
+            // Issue 30's setting: B 8, P 64, R 32 (the depth is the setting's last entry).
+            var shortPrompts = Random(rows, 64, config.VocabularySize, generator);
+            var shortResponses = Random(rows, 32, config.VocabularySize, generator);
+            using LlamaModel policy = RandomModel(config);
+            using LoraAdapter adapter = LoraAdapter.Apply(policy, new LoraOptions { Rank = 8, Alpha = 16 }, generator);
+            double weights = policy.parameters().Sum(p => p.numel() * p.element_size()) / 1048576.0;
+            using var trainer = new PamaTrainer<LlamaModel>(policy, adapter, new WideVocabularyTokenizer(config.VocabularySize), objectives, options);
+            using var scope = NewDisposeScope();
+            double before = Status("VmRSS");
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            var clock = Stopwatch.StartNew();
+            trainer.FromResponses(shortPrompts, shortResponses);
+            double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {config.LayerCount} | {weights:F0} | {before:F0} | {peak:F0} | {peak - before:F0} | {seconds:F1} |"));
+            return 0;
+        }
         if (what == "batch")
         {
             MicroBatchSize? micro = setting[1] == "none" ? null : MicroBatchSize.Rows(int.Parse(setting[1], CultureInfo.InvariantCulture));
@@ -182,8 +213,12 @@ public static class StepMemoryBenchmark
     private static double Status(string key)
     {
         string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        return Kibibytes(line) / 1024.0;
     }
+
+    // "VmHWM:\t12345678 kB": the separator is a tab, then spaces when the number is short.
+    private static long Kibibytes(string line) =>
+        long.Parse(line.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
     /// <summary>A causal LM that passes every call to <c>inner</c>, asking it for the logits of every position when
     /// <c>all</c> is set (what scoring cost before logits were computed only where they are read).</summary>

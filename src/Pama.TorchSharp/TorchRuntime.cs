@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -29,7 +30,7 @@ public static class TorchRuntime
         try
         {
             using torch.Tensor probe = torch.ones(1);
-            return probe.item<float>() == 1f ? null : new InvalidOperationException("A probe tensor read back a wrong value.");
+            return HostReads.Double(probe) == 1.0 ? null : new InvalidOperationException("A probe tensor read back a wrong value.");
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException
                                       or BadImageFormatException or NotSupportedException or ExternalException)

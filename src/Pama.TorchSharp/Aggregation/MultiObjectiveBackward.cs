@@ -207,7 +207,19 @@ public static class MultiObjectiveBackward
     /// <summary>Gᵢⱼ = Σₖ ⟨gᵢₖ, gⱼₖ⟩ accumulated in float64, one tensor k at a time; non-finite gradients named.</summary>
     internal static Matrix<double> Gramian(Tensor[][] gradients, string kind)
     {
-        int n = gradients.Length;
+        using var scope = NewDisposeScope();
+        return Gramian(GramianOnDevice(gradients), gradients.Length, i =>
+        {
+            for (int k = 0; k < gradients[i].Length; k++)
+            {
+                CheckFinite(gradients[i][k], $"The gradient of objective {i} with respect to {kind} {k}");
+            }
+        });
+    }
+
+    /// <summary>Gᵢⱼ = Σₖ ⟨gᵢₖ, gⱼₖ⟩ as a float64 <c>[n, n]</c> tensor on the gradients' device (no host read).</summary>
+    internal static Tensor GramianOnDevice(Tensor[][] gradients)
+    {
         using var scope = NewDisposeScope();
         Tensor? sum = null;
         for (int k = 0; k < gradients[0].Length; k++)
@@ -217,15 +229,21 @@ public static class MultiObjectiveBackward
             sum = sum is null ? block : sum.PlusInPlace(block);
         }
 
-        double[] flat = sum!.cpu().data<double>().ToArray();
+        return sum!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The Gramian <paramref name="sum"/> <c>[n, n]</c> on the host (one read), exactly symmetric; <paramref name="nonFiniteGradient"/>
+    /// is called for an objective whose diagonal entry is not finite (to name the gradient), then an overflow is refused.
+    /// </summary>
+    internal static Matrix<double> Gramian(Tensor sum, int n, Action<int> nonFiniteGradient)
+    {
+        double[] flat = HostReads.Doubles(sum);
         for (int i = 0; i < n; i++)
         {
             if (!double.IsFinite(flat[(i * n) + i]))
             {
-                for (int k = 0; k < gradients[i].Length; k++)
-                {
-                    CheckFinite(gradients[i][k], $"The gradient of objective {i} with respect to {kind} {k}");
-                }
+                nonFiniteGradient(i);
             }
         }
 
@@ -253,8 +271,7 @@ public static class MultiObjectiveBackward
     internal static void SumOverGroup(Tensor[][] gradients, IProcessGroup group)
     {
         using var scope = NewDisposeScope();
-        Tensor flat = cat(gradients.SelectMany(g => g).Select(t => t.reshape(-1).to(ScalarType.Float64).cpu()).ToArray());
-        double[] buffer = flat.data<double>().ToArray();
+        double[] buffer = HostReads.Doubles(cat(gradients.SelectMany(g => g).Select(t => t.reshape(-1).to(ScalarType.Float64)).ToArray()));
         group.AllReduceSum(buffer);
         Tensor summed = tensor(buffer, ScalarType.Float64);
         long offset = 0;
@@ -303,7 +320,7 @@ public static class MultiObjectiveBackward
     private static void CheckFinite(Tensor tensor, string what)
     {
         using var scope = NewDisposeScope();
-        if (!isfinite(tensor).all().item<bool>())
+        if (!HostReads.Bool(isfinite(tensor).all()))
         {
             throw new ArgumentException($"{what} is not finite (NaN or infinite).", "losses");
         }
@@ -346,7 +363,7 @@ public static class MultiObjectiveBackward
             double value;
             using (NewDisposeScope())
             {
-                value = loss.detach().to(ScalarType.Float64).cpu().item<double>();
+                value = HostReads.Double(loss);
             }
 
             if (!double.IsFinite(value))

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -26,9 +27,9 @@ public static class GradientAllReduce
         {
             Parameter p = parameters[k];
             Tensor gradient = p.grad ?? zeros_like(p);
-            flat[k] = gradient.detach().reshape(-1).to(ScalarType.Float64).cpu();
+            flat[k] = gradient.detach().reshape(-1).to(ScalarType.Float64);
         }
-        double[] buffer = cat(flat).data<double>().ToArray();
+        double[] buffer = HostReads.Doubles(cat(flat));   // one transfer for every gradient
         group.AllReduceSum(buffer);
         Tensor summed = tensor(buffer, ScalarType.Float64);
         long offset = 0;

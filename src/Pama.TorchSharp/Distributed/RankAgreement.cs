@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -61,7 +62,7 @@ internal static class RankAgreement
         {
             foreach (Tensor t in tensors)
             {
-                Tensor bytes = t.detach().cpu().contiguous();
+                Tensor bytes = HostReads.Host(t);
                 hash.AppendData(bytes.bytes);
             }
         }

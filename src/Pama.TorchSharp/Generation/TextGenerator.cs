@@ -127,7 +127,7 @@ public static class TextGenerator
             ? null
             : DrawUniforms(generator, 1, logits.shape[0], InverseCdfSampler.ComputeType(logits.dtype), logits.device).squeeze(0);
         var (tokens, invalid) = InverseCdfSampler.Choose(logits, options, uniforms ?? empty(0));
-        long[] report = stack([invalid.any().to_type(ScalarType.Int64), invalid.to_type(ScalarType.Int64).argmax()]).cpu().data<long>().ToArray();
+        long[] report = HostReads.Longs(stack([invalid.any().to_type(ScalarType.Int64), invalid.to_type(ScalarType.Int64).argmax()]));
         if (report[0] != 0) throw new InvalidOperationException($"The model produced NaN logits for batch row {report[1]}.");
         return tokens.MoveToOuterDisposeScope();
     }
@@ -205,13 +205,13 @@ public static class TextGenerator
             bool last = step == maxNew - 1;
             if (last || (step + 1) % CheckInterval == 0)
             {
-                // The one read-back every few steps: NaN seen, and whether every sequence has ended.
-                long[] state = stack([invalidRows.any().to_type(ScalarType.Int64), finished.all().to_type(ScalarType.Int64)])
-                    .cpu().data<long>().ToArray();
+                // The one read-back every few steps: NaN seen, whether every sequence has ended, and the steps any sequence took.
+                long[] state = HostReads.Longs(stack([invalidRows.any().to_type(ScalarType.Int64), finished.all().to_type(ScalarType.Int64),
+                    responseMask.narrow(1, 0, step + 1).any(0).sum()]));
                 if (state[0] != 0) ThrowInvalid(invalidRows, invalidStep, rowOffset);
                 if (state[1] != 0 || last)
                 {
-                    steps = state[1] == 0 ? maxNew : (int)responseMask.narrow(1, 0, step + 1).any(0).sum().item<long>();
+                    steps = state[1] == 0 ? maxNew : (int)state[2];
                     break;
                 }
             }
@@ -243,8 +243,8 @@ public static class TextGenerator
     private static void ThrowInvalid(Tensor invalidRows, Tensor invalidStep, long rowOffset)
     {
         using var scope = NewDisposeScope();
-        long row = invalidRows.to_type(ScalarType.Int64).argmax().item<long>();
-        long step = invalidStep[row].item<long>();
+        long row = HostReads.Long(invalidRows.to_type(ScalarType.Int64).argmax());
+        long step = HostReads.Long(invalidStep[row]);
         throw new InvalidOperationException($"The model produced NaN logits for batch row {rowOffset + row} at generated step {step}.");
     }
 
@@ -266,9 +266,9 @@ public static class TextGenerator
 
     private static void RequireLeftPadded(Tensor mask)
     {
-        if (!mask.select(1, mask.shape[1] - 1).Eq(1).all().item<bool>())
+        if (!HostReads.Bool(mask.select(1, mask.shape[1] - 1).Eq(1).all()))
             throw new ArgumentException("Every prompt must end with a real token (left padding, at least one token per row).", "promptMask");
-        if (mask.shape[1] > 1 && mask.narrow(1, 1, mask.shape[1] - 1).lt(mask.narrow(1, 0, mask.shape[1] - 1)).any().item<bool>())
+        if (mask.shape[1] > 1 && HostReads.Bool(mask.narrow(1, 1, mask.shape[1] - 1).lt(mask.narrow(1, 0, mask.shape[1] - 1)).any()))
             throw new ArgumentException("Prompts must be left-padded: in each mask row all zeros come before all ones.", "promptMask");
     }
 }

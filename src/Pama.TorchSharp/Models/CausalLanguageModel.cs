@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -205,26 +206,29 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
         // sampler's own ids) skip it; an out-of-range id then fails inside the embedding lookup instead.
         bool incrementalOnAccelerator = past > 0 && inputIds.device.type != DeviceType.CPU;
         long positionLimit = positionIds is null ? total : -1;
-        if (!incrementalOnAccelerator)
+        if (!incrementalOnAccelerator && inputIds.numel() > 0)
         {
-            RequireIdsInRange(inputIds, VocabularySize, nameof(inputIds));
-            if (positionIds is not null) positionLimit = RequireIdsInRange(positionIds, ContextLength, nameof(positionIds)) + 1;
+            if (positionIds is not null && positionIds.is_floating_point())
+                throw new ArgumentException($"{nameof(positionIds)} must hold integer ids, got {positionIds.dtype}.", nameof(positionIds));
+            // One read for the ids' and the positions' extremes.
+            using var scope = NewDisposeScope();
+            Tensor[] extremes = positionIds is null
+                ? [inputIds.min(), inputIds.max()]
+                : [inputIds.min(), inputIds.max(), positionIds.min().to(ScalarType.Int64), positionIds.max().to(ScalarType.Int64)];
+            long[] host = HostReads.Longs(stack(extremes));
+            RequireInRange(host[0], host[1], VocabularySize, nameof(inputIds));
+            if (positionIds is not null)
+            {
+                RequireInRange(host[2], host[3], ContextLength, nameof(positionIds));
+                positionLimit = host[3] + 1;
+            }
         }
         return (batch, count, past, total, positionLimit);
     }
 
-    /// <summary>Checks token ids or positions: integer type, values in <c>[0, limit)</c>.</summary>
-    /// <returns>The largest value (−1 when there is none).</returns>
-    private protected static long RequireIdsInRange(Tensor ids, long limit, string name)
+    private static void RequireInRange(long min, long max, long limit, string name)
     {
-        if (ids.numel() == 0) return -1;
-        if (ids.is_floating_point())
-            throw new ArgumentException($"{name} must hold integer ids, got {ids.dtype}.", name);
-        long min, max;
-        using (Tensor low = ids.min()) min = low.item<long>();
-        using (Tensor high = ids.max()) max = high.item<long>();
         if (min < 0 || max >= limit)
             throw new ArgumentException($"{name} must lie in [0, {limit}), got values in [{min}, {max}].", name);
-        return max;
     }
 }

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -192,7 +193,7 @@ internal sealed class CheckpointReader : IDisposable
         {
             using Tensor part = flat.narrow(0, start, Math.Min(slice, flat.shape[0] - start));
             using Tensor finite = part.isfinite().all();
-            if (!finite.item<bool>()) return false;
+            if (!HostReads.Bool(finite)) return false;
         }
         return true;
     }

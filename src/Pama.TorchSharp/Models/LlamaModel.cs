@@ -290,7 +290,7 @@ public sealed class LlamaModel : CausalLanguageModel
     private static long ReadMaximum(Tensor t)
     {
         using Tensor max = t.max();
-        return max.item<long>();
+        return HostReads.Long(max);
     }
 
     /// <summary>Whether forward passes gather the rotary angles from cached tables (the default); off, every pass computes

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using Pama.TorchSharp.IO;
 using System.Buffers.Binary;
 using System.Text;
@@ -59,7 +60,7 @@ public static class SafeTensors
             foreach (var (_, tensor) in items)
             {
                 using var scope = NewDisposeScope();
-                Tensor cpu = tensor.detach().cpu().contiguous();
+                Tensor cpu = HostReads.Host(tensor);
                 if (cpu.numel() > 0) stream.Write(cpu.bytes);
             }
         });

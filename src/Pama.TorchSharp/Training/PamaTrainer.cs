@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using System.Diagnostics;
 using Pama.TorchSharp.Distributed;
 using Pama.TorchSharp.Generation;
@@ -313,10 +314,10 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         // What the step reports, the KL controller and the method see are over the whole batch (all ranks of a data-parallel run):
         // one host copy and one sum of [Σ rewards (n), Σ response KL, response tokens, Σ entropy × tokens, rows].
         int n = _objectives.Count;
-        double[] local = cat([
+        double[] local = HostReads.Doubles(cat([
             checkedRewards.to(ScalarType.Float64).sum([0]),
             kl.sum().to(ScalarType.Float64).reshape(1),
-            mask.sum().to(ScalarType.Float64).reshape(1)]).cpu().data<double>().ToArray();
+            mask.sum().to(ScalarType.Float64).reshape(1)]));
         double[] sums = Options.ProcessGroup.Sum([.. local, rollout.Entropy * local[n + 1], rollout.Count]);
         double rows = sums[n + 3];
         double meanKl = sums[n] / rows;
@@ -417,7 +418,7 @@ public sealed class PamaTrainer<TModel> : IDisposable where TModel : nn.Module, 
         if (rewards.dim() != 2 || rewards.shape[0] != rollout.Count || rewards.shape[1] != n)
             throw new ArgumentException(
                 $"Rewards must be [{rollout.Count}, {n}] (responses × objectives), got [{string.Join(", ", rewards.shape)}].", nameof(rewards));
-        double[] host = rewards.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        double[] host = HostReads.Doubles(rewards);
         for (int k = 0; k < host.Length; k++)
             if (!double.IsFinite(host[k]))
             {

@@ -74,7 +74,9 @@ public abstract class SequenceClassifier : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"inputIds has {inputIds.shape[1]} positions, the model reads at most {MaxPositions}.", nameof(inputIds));
         if (inputIds.numel() > 0)
         {
-            long min = inputIds.min().item<long>(), max = inputIds.max().item<long>();
+            using var range = NewDisposeScope();
+            long[] extremes = HostReads.Longs(stack([inputIds.min(), inputIds.max()]));   // one read for both
+            long min = extremes[0], max = extremes[1];
             if (min < 0 || max >= vocabularySize)
                 throw new ArgumentException($"inputIds must lie in [0, {vocabularySize}), got values in [{min}, {max}].", nameof(inputIds));
         }

@@ -104,7 +104,7 @@ public sealed class LoraAdapter : IDisposable
                     $"Target module '{target}' matches no linear layer of {model.GetType().Name}; its linear layers are {DescribeLayers(model)}.", nameof(options));
 
         var layers = new List<LoraLayer>();
-        var dropoutGenerator = new Generator(unchecked((ulong)randint(long.MaxValue, [1], generator: generator).item<long>()));
+        var dropoutGenerator = new Generator(unchecked((ulong)HostReads.Long(randint(long.MaxValue, [1], generator: generator))));
         try
         {
             foreach (var (name, layer) in targets)
@@ -330,7 +330,7 @@ public sealed class LoraAdapter : IDisposable
             throw new InvalidDataException($"{file.Path}: tensor '{key}' of module '{module}' is {entry.DataType}; LoRA matrices are F16, BF16, F32 or F64.");
         Tensor value = file.Read(key, type, device);
         bool finite;
-        using (no_grad()) using (Tensor all = value.isfinite().all()) finite = all.item<bool>();
+        using (no_grad()) using (Tensor all = value.isfinite().all()) finite = HostReads.Bool(all);
         if (!finite)
         {
             value.Dispose();

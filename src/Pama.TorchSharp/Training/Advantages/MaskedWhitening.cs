@@ -37,5 +37,5 @@ internal static class MaskedWhitening
 
     /// <summary>The values of a small tensor on the host (a zero-length tensor gives zeros of the expected length).</summary>
     private static double[] Host(Tensor values, int length) =>
-        values.numel() == 0 ? new double[length] : values.contiguous().cpu().data<double>().ToArray();
+        values.numel() == 0 ? new double[length] : HostReads.Doubles(values);
 }

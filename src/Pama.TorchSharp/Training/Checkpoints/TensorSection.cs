@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ internal static class TensorSection
             writer.Write(tensor.shape.Length);
             foreach (long d in tensor.shape) writer.Write(d);
             using var scope = NewDisposeScope();
-            Tensor cpu = tensor.detach().cpu().contiguous();
+            Tensor cpu = HostReads.Host(tensor);
             writer.Flush();
             if (cpu.numel() > 0) writer.BaseStream.Write(cpu.bytes);
         }
@@ -62,7 +63,7 @@ internal static class TensorSection
                 Tensor value = empty(shape, dtype);
                 loaded.Add(name, value);
                 if (value.numel() > 0) reader.BaseStream.ReadExactly(value.bytes);
-                if (value.is_floating_point() && !value.isfinite().all().item<bool>())
+                if (value.is_floating_point() && !HostReads.Bool(value.isfinite().all()))
                     throw new InvalidDataException($"tensor '{name}' contains NaN or infinite values.");
                 if (target.device_type != DeviceType.CPU)
                 {

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using Pama.TorchSharp.Training.Critic;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -52,7 +53,8 @@ internal static class TrainerCheckpoint
             .Add(GeneratorSection, w =>
             {
                 using Tensor state = parts.Generator.get_state();
-                byte[] bytes = state.cpu().data<byte>().ToArray();
+                byte[] bytes;
+                using (Tensor host = HostReads.Host(state)) bytes = host.bytes.ToArray();
                 w.Write(bytes.Length);
                 w.Write(bytes);
             })

@@ -49,7 +49,7 @@ internal static class ValueHeadCalibration
     {
         using var noGrad = no_grad();
         Tensor tokens = mask.to(ScalarType.Float64).sum();
-        double[] local = cat([MeanReturns(tokenRewards, mask, gamma) * tokens, tokens.reshape(1)]).cpu().data<double>().ToArray();
+        double[] local = HostReads.Doubles(cat([MeanReturns(tokenRewards, mask, gamma) * tokens, tokens.reshape(1)]));
         double[] sums = Distributed.ProcessGroupExtensions.Sum(group, local);
         int n = sums.Length - 1;
         double count = Math.Max(sums[n], 1.0);

@@ -359,7 +359,7 @@ public sealed class CombineStage
     {
         private readonly bool _hidden = stage.Method.GramianSource.IsLastHiddenState;
         private Tensor[][]? _gradients;
-        private Matrix<double>? _gramian;
+        private Tensor? _gramian;
 
         /// <summary>Adds one part's gradients (its forward pass with gradients in <paramref name="part"/>; the graph is kept).</summary>
         public void Add(MethodInput part)
@@ -378,8 +378,10 @@ public sealed class CombineStage
             }
             if (_hidden)
             {
-                Matrix<double> gramian = Checked(() => MultiObjectiveBackward.Gramian(gradients, "the last hidden states"));
-                _gramian = _gramian is null ? gramian : _gramian + gramian;
+                // Summed on the device: one host read for the whole minibatch, in Finish.
+                Tensor gramian = MultiObjectiveBackward.GramianOnDevice(gradients);
+                if (_gramian is null) _gramian = gramian.DetachFromDisposeScope();
+                else _gramian.PlusInPlace(gramian);
                 return;
             }
             if (_gradients is null)
@@ -408,7 +410,8 @@ public sealed class CombineStage
                 }
                 return Checked(() => MultiObjectiveBackward.Gramian(_gradients, "trainable parameter"));
             }
-            Matrix<double> local = _gramian ?? Matrix<double>.Build.Dense(n, n);
+            Matrix<double> local = _gramian is null ? Matrix<double>.Build.Dense(n, n) : Checked(() => MultiObjectiveBackward.Gramian(_gramian, n, i =>
+                throw new ArgumentException($"The gradient of objective {i} with respect to the last hidden states is not finite (NaN or infinite).", "losses")));
             if (group.Size == 1) return local;
             double[] summed = group.Sum(local.ToRowMajorArray());
             if (summed.Any(v => !double.IsFinite(v)))
@@ -428,6 +431,8 @@ public sealed class CombineStage
         /// <summary>Frees the summed gradients.</summary>
         public void Dispose()
         {
+            _gramian?.Dispose();
+            _gramian = null;
             if (_gradients is null) return;
             foreach (Tensor g in _gradients.SelectMany(g => g)) g.Dispose();
             _gradients = null;
@@ -473,10 +478,10 @@ public sealed class CombineStage
     {
         using var zero = 0.0.ToScalar();
         using Tensor count = combined.ne(zero).logical_and(mask.gt(zero)).sum().to(ScalarType.Float64);
-        return count.cpu().item<double>();
+        return HostReads.Double(count);
     }
 
     /// <summary>A small tensor's values on the host, float64 (empty for a zero-length tensor).</summary>
     private static double[] Host(Tensor values) =>
-        values.numel() == 0 ? [] : values.to(ScalarType.Float64).contiguous().cpu().data<double>().ToArray();
+        HostReads.Doubles(values);
 }

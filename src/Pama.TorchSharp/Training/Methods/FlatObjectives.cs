@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ internal static class FlatObjectives
         using var noGrad = no_grad();
         using var zero = 0.0.ToScalar();
         Tensor nonzero = advantages.ne(zero).logical_and(mask.gt(zero).unsqueeze(-1));
-        return nonzero.flatten(0, 1).any(dim: 0L).logical_not().cpu().data<bool>().ToArray();
+        return HostReads.Bools(nonzero.flatten(0, 1).any(dim: 0L).logical_not());
     }
 
     /// <summary>Indices of the objectives that are not flat (empty when every objective is flat).</summary>

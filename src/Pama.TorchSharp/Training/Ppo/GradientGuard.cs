@@ -33,8 +33,7 @@ public static class GradientGuard
         }
         if (device is null) return;
 
-        double[] host = stack(norms.Select(n => n is null ? zeros(1, ScalarType.Float64, device).squeeze(0) : n.to(ScalarType.Float64, device)))
-            .cpu().data<double>().ToArray();
+        double[] host = HostReads.Doubles(stack(norms.Select(n => n is null ? zeros(1, ScalarType.Float64, device).squeeze(0) : n.to(ScalarType.Float64, device))));
         for (int g = 0; g < groups.Length; g++)
         {
             if (double.IsFinite(host[g])) continue;

@@ -32,7 +32,7 @@ internal sealed class PpoUpdater(
     private double TokenShare(Tensor mask)
     {
         if (_group.Size == 1) return 1.0;
-        double local = mask.sum().to(ScalarType.Float64).cpu().item<double>();
+        double local = HostReads.Double(mask.sum());
         double all = _group.Sum(local)[0];
         return all > 0 ? local / all : 0.0;
     }
@@ -169,7 +169,7 @@ internal sealed class PpoUpdater(
     {
         Tensor mask = sequences.ResponseMask;
         // Each part's token mean times its share is its term of the mean over the minibatch's tokens on all ranks (one host read).
-        double[] tokens = stack([.. parts.Select(p => mask.narrow(0, p.Start, p.Count).sum())]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+        double[] tokens = HostReads.Doubles(stack([.. parts.Select(p => mask.narrow(0, p.Start, p.Count).sum())]));
         double localTokens = tokens.Sum();
         double[] shares = [.. tokens.Select(t => localTokens > 0 ? share * t / localTokens : 0.0)];
 
@@ -248,7 +248,7 @@ internal sealed class PpoUpdater(
 
     private double[] Host(Tensor values)
     {
-        double[] host = _group.Sum(values.cpu().data<double>().ToArray());
+        double[] host = _group.Sum(HostReads.Doubles(values));
         if (host.Any(v => !double.IsFinite(v)))
             throw new NonFiniteTrainingException(
                 $"Non-finite loss (policy {host[0]}, value [{string.Join(", ", host.Skip(2))}]); the update was refused and no parameter changed.");

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using Pama.TorchSharp.Models;
 using static TorchSharp.torch;
 
@@ -157,6 +158,6 @@ public sealed class ClassifierRewardObjective : IRewardObjective, IDisposable
         Tensor idTensor = tensor(ids, [rows.Length, width]);
         Tensor maskTensor = tensor(mask, [rows.Length, width]);
         Tensor logits = _classifier.call(idTensor, maskTensor);
-        return logits[.., LabelIndex].to(ScalarType.Float64).cpu().data<double>().ToArray();
+        return HostReads.Doubles(logits[.., LabelIndex]);
     }
 }

@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,6 +35,6 @@ public sealed class RewardModelObjective : IRewardObjective
         using var noGrad = no_grad();
         Device device = _model.parameters().FirstOrDefault()?.device ?? batch.SequenceIds.device;
         Tensor scores = _model.call(batch.SequenceIds.to(device), batch.AttentionMask.to(device));
-        return scores.reshape(-1).to(ScalarType.Float64).cpu().data<double>().ToArray();
+        return HostReads.Doubles(scores.reshape(-1));
     }
 }

@@ -55,7 +55,7 @@ public sealed record ResponseForward(Tensor LogProbs, Tensor Logits, Tensor Resp
     {
         ArgumentNullException.ThrowIfNull(mask);
         using var scope = NewDisposeScope();
-        return (EntropySum(mask) / mask.sum().ClampMin(1.0)).to(ScalarType.Float64).item<double>();
+        return HostReads.Double(EntropySum(mask) / mask.sum().ClampMin(1.0));
     }
 
     /// <summary>

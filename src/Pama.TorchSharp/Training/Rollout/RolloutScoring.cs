@@ -47,7 +47,7 @@ internal static class RolloutScoring
                 referenceLogProbs.Add(part.to(logProbs.dtype, logProbs.device).MoveToOuterDisposeScope());
             }
         // One host read: the entropy's sum over the masked tokens, over their count.
-        double[] entropy = stack([entropySum, sequences.ResponseMask.sum().to(ScalarType.Float64)]).cpu().data<double>().ToArray();
+        double[] entropy = HostReads.Doubles(stack([entropySum, sequences.ResponseMask.sum().to(ScalarType.Float64)]));
         return (logProbs.MoveToOuterDisposeScope(), Join(referenceLogProbs).MoveToOuterDisposeScope(),
             Join(values).MoveToOuterDisposeScope(), entropy[0] / Math.Max(entropy[1], 1.0));
     }

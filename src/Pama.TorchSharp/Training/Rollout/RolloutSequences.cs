@@ -1,3 +1,4 @@
+using Pama.TorchSharp.Tensors;
 using static TorchSharp.torch;
 
 namespace Pama.TorchSharp.Training.Rollout;
@@ -38,8 +39,7 @@ public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, 
         // One copy to the host: each row's response length, then its ids.
         using var scope = NewDisposeScope();
         int width = (int)ResponseLength;
-        long[] host = cat([ResponseMask.sum(1, keepdim: true).to(ScalarType.Int64), ResponseIds.to(ScalarType.Int64)], 1)
-            .contiguous().cpu().data<long>().ToArray();
+        long[] host = HostReads.Longs(cat([ResponseMask.sum(1, keepdim: true).to(ScalarType.Int64), ResponseIds.to(ScalarType.Int64)], 1));
         var ids = new int[host.Length / (width + 1)][];
         for (int b = 0; b < ids.Length; b++)
         {
