@@ -99,8 +99,9 @@ public class GenerationBenchmarks
         using (Scalar zero = 0.ToScalar(), end = (PromptLength + NewTokens).ToScalar(), one = 1.ToScalar())
             positions = arange(zero, end, one, ScalarType.Int64).unsqueeze(0).expand(Batch, -1);
         var tokens = new List<Tensor>(NewTokens);
-        Tensor logits = _model.Forward(_prompts!, _mask, positions.narrow(1, 0, PromptLength), cache).Logits;
-        logits = logits.select(1, PromptLength - 1);
+        // The prefill's last position only, as the generator asks for it.
+        Tensor logits = _model.Forward(_prompts!, _mask, positions.narrow(1, 0, PromptLength), cache, logitsToKeep: 1).Logits;
+        logits = logits.select(1, 0);
         for (int step = 0; step < NewTokens; step++)
         {
             Tensor next = logits.argmax(-1);

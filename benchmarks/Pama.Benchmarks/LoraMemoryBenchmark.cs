@@ -75,12 +75,12 @@ public static class LoraMemoryBenchmark
         }
         long total = policy.parameters().Sum(p => p.numel());
         long trainable = policy.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-        double setup = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double setup = ProcessMemory.MiB("VmRSS");
+        ProcessMemory.ResetPeak();
         var clock = Stopwatch.StartNew();
         trainer.Step(TrainingStepSetup.Prompts);
         double seconds = clock.Elapsed.TotalSeconds;
-        double peak = Status("VmHWM");
+        double peak = ProcessMemory.MiB("VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {(mode == "lora" ? "LoRA" : "full fine-tuning")} | {total:N0} | {trainable:N0} ({100.0 * trainable / total:F2} %) | {setup:F0} | {peak:F0} | {seconds:F1} |"));
         trainer.Dispose();
@@ -90,10 +90,4 @@ public static class LoraMemoryBenchmark
         return 0;
     }
 
-    // A line of /proc/self/status such as "VmHWM:  123456 kB", in MiB.
-    private static double Status(string key)
-    {
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
 }

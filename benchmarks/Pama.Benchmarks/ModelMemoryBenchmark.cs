@@ -96,60 +96,43 @@ public static class ModelMemoryBenchmark
         return what == "attention" ? Attention(setting[0], int.Parse(setting[1], CultureInfo.InvariantCulture), setting.Length > 2 ? int.Parse(setting[2], CultureInfo.InvariantCulture) : 2) : Checkpointing(setting[0] == "on", int.Parse(setting[1], CultureInfo.InvariantCulture));
     }
 
-    private static LlamaConfig Qwen2Shape(int layers, int vocabulary) => new()
-    {
-        ModelType = "qwen2", VocabularySize = vocabulary, HiddenSize = 896, IntermediateSize = 4864, LayerCount = layers, HeadCount = 14,
-        KeyValueHeadCount = 2, MaxPositionEmbeddings = 32768, QueryKeyValueBias = true, TieWordEmbeddings = true,
-        RmsNormEpsilon = 1e-6,
-    };
-
-    private static LlamaModel RandomModel(LlamaConfig config)
-    {
-        var model = new LlamaModel(config);
-        using var generator = new Generator(1);
-        using (no_grad())
-            foreach (var (name, p) in model.named_parameters())
-                if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.normal_(0, 0.02, generator);
-        return model;
-    }
-
     private static int Attention(string implementation, int tokens, int layers)
     {
-        using LlamaModel model = RandomModel(Qwen2Shape(layers, vocabulary: 1024));
+        using LlamaModel model = Qwen2Widths.RandomModel(Qwen2Widths.Config(layers, vocabulary: 1024));
         model.AttentionImplementation = implementation.StartsWith("fused", StringComparison.Ordinal) ? AttentionImplementation.Fused : AttentionImplementation.Explicit;
         model.ActivationCheckpointing = implementation.EndsWith("checkpointed", StringComparison.Ordinal);
         using var generator = new Generator(2);
         using LoraAdapter? adapter = implementation.Contains("lora", StringComparison.Ordinal) ? LoraAdapter.Apply(model, new LoraOptions { Rank = 16, Alpha = 32 }, generator) : null;
         using Tensor ids = randint(0, 1024, [2, tokens], ScalarType.Int64, generator: generator);
-        double before = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double before = ProcessMemory.MiB("VmRSS");
+        ProcessMemory.ResetPeak();
         var clock = Stopwatch.StartNew();
         using (var scope = NewDisposeScope())
         {
             CausalLMOutput output = model.Forward(ids);
             output.Logits.sum().backward();
         }
-        double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
+        double seconds = clock.Elapsed.TotalSeconds, peak = ProcessMemory.MiB("VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {implementation} | {before:F0} | {peak:F0} | {seconds:F2} |"));
         return 0;
     }
 
     private static int NoGradForward(int layers)
     {
-        using LlamaModel model = RandomModel(Qwen2Shape(layers, vocabulary: 151_936));
+        using LlamaModel model = Qwen2Widths.RandomModel(Qwen2Widths.Config(layers, vocabulary: 151_936));
         model.eval();
         double weights = model.parameters().Sum(p => p.numel() * p.element_size()) / (1024.0 * 1024.0);
         using var generator = new Generator(5);
         using Tensor ids = randint(0, 151_936, [8, 96], ScalarType.Int64, generator: generator);
-        double before = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double before = ProcessMemory.MiB("VmRSS");
+        ProcessMemory.ResetPeak();
         var clock = Stopwatch.StartNew();
         using (no_grad())
         using (CausalLMOutput output = model.Forward(ids, logitsToKeep: 32))
         {
             if (output.Logits.shape[1] != 32) throw new InvalidOperationException("logitsToKeep was not honoured.");
         }
-        double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
+        double seconds = clock.Elapsed.TotalSeconds, peak = ProcessMemory.MiB("VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {layers} | {weights:F0} | {before:F0} | {peak:F0} | {peak - before:F0} | {seconds:F2} |"));
         return 0;
@@ -157,7 +140,7 @@ public static class ModelMemoryBenchmark
 
     private static int Checkpointing(bool on, int layers)
     {
-        using LlamaModel policy = RandomModel(Qwen2Shape(layers, vocabulary: 151_936));
+        using LlamaModel policy = Qwen2Widths.RandomModel(Qwen2Widths.Config(layers, vocabulary: 151_936));
         using var generator = new Generator(3);
         using LoraAdapter adapter = LoraAdapter.Apply(policy, new LoraOptions { Rank = 16, Alpha = 32 }, generator);
         var objectives = new[]
@@ -171,25 +154,25 @@ public static class ModelMemoryBenchmark
             Generation = new SamplingOptions { MaxNewTokens = 32 },
         };
         using var trainer = new PamaTrainer<LlamaModel>(policy, adapter, new WideVocabularyTokenizer(policy.VocabularySize), objectives, options);
-        double before = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double before = ProcessMemory.MiB("VmRSS");
+        ProcessMemory.ResetPeak();
         var clock = Stopwatch.StartNew();
         trainer.Step(TrainingStepSetup.Prompts);
-        double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
+        double seconds = clock.Elapsed.TotalSeconds, peak = ProcessMemory.MiB("VmHWM");
 
         // The step's peak may come from its no-grad scoring passes (full-vocabulary logits of policy and reference);
         // the training pass alone is where checkpointing acts: forward + backward of the response log-likelihood over
         // 8 sequences of 128 tokens.
         using Tensor ids = randint(0, 50_000, [8, 128], ScalarType.Int64, generator: generator);
-        double passBefore = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double passBefore = ProcessMemory.MiB("VmRSS");
+        ProcessMemory.ResetPeak();
         clock.Restart();
         using (var scope = NewDisposeScope())
         {
             CausalLMOutput output = policy.Forward(ids);
             output.Logits.narrow(1, 0, 127).log_softmax(-1).gather(-1, ids.narrow(1, 1, 127).unsqueeze(-1)).sum().neg().backward();
         }
-        double passSeconds = clock.Elapsed.TotalSeconds, passPeak = Status("VmHWM");
+        double passSeconds = clock.Elapsed.TotalSeconds, passPeak = ProcessMemory.MiB("VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {(on ? "on" : "off")} | {before:F0} | {peak:F0} | {seconds:F1} | {passBefore:F0} | {passPeak:F0} | {passSeconds:F1} |"));
         return 0;
@@ -233,10 +216,4 @@ public static class ModelMemoryBenchmark
         static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
     }
 
-    // A line of /proc/self/status such as "VmHWM:  123456 kB", in MiB.
-    private static double Status(string key)
-    {
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
 }

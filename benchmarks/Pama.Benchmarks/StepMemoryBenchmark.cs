@@ -94,7 +94,7 @@ public static class StepMemoryBenchmark
         bool stopped = false;
         while (!child.WaitForExit(200))
         {
-            double resident = ResidentMiB(child.Id);
+            double resident = ProcessMemory.MiB(child.Id.ToString(CultureInfo.InvariantCulture), "VmRSS") ?? 0;
             peak = Math.Max(peak, resident);
             if (resident > limitGiB * 1024)
             {
@@ -111,24 +111,10 @@ public static class StepMemoryBenchmark
         return child.ExitCode;
     }
 
-    private static double ResidentMiB(int pid)
-    {
-        try
-        {
-            string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : Kibibytes(line) / 1024.0;
-        }
-        catch (IOException) { return 0; }
-    }
-
     private static int Child(string what, string[] setting)
     {
         int rows = int.Parse(setting[0], CultureInfo.InvariantCulture), layers = int.Parse(setting[^1], CultureInfo.InvariantCulture);
-        LlamaConfig config = new LlamaConfig
-        {
-            ModelType = "qwen2", VocabularySize = 151_936, HiddenSize = 896, IntermediateSize = 4864, LayerCount = layers, HeadCount = 14,
-            KeyValueHeadCount = 2, MaxPositionEmbeddings = 32768, QueryKeyValueBias = true, TieWordEmbeddings = true, RmsNormEpsilon = 1e-6,
-        };
+        LlamaConfig config = Qwen2Widths.Config(layers);
         using var generator = new Generator(3);
         var prompts = Random(rows, PromptLength, config.VocabularySize, generator);
         var responses = Random(rows, ResponseLength, config.VocabularySize, generator);
@@ -144,23 +130,23 @@ public static class StepMemoryBenchmark
             // Issue 30's setting: B 8, P 64, R 32 (the depth is the setting's last entry).
             var shortPrompts = Random(rows, 64, config.VocabularySize, generator);
             var shortResponses = Random(rows, 32, config.VocabularySize, generator);
-            using LlamaModel policy = RandomModel(config);
+            using LlamaModel policy = Qwen2Widths.RandomModel(config);
             using LoraAdapter adapter = LoraAdapter.Apply(policy, new LoraOptions { Rank = 8, Alpha = 16 }, generator);
             double weights = policy.parameters().Sum(p => p.numel() * p.element_size()) / 1048576.0;
             using var trainer = new PamaTrainer<LlamaModel>(policy, adapter, new WideVocabularyTokenizer(config.VocabularySize), objectives, options);
             using var scope = NewDisposeScope();
-            double before = Status("VmRSS");
-            File.WriteAllText("/proc/self/clear_refs", "5");
+            double before = ProcessMemory.MiB("VmRSS");
+            ProcessMemory.ResetPeak();
             var clock = Stopwatch.StartNew();
             trainer.FromResponses(shortPrompts, shortResponses);
-            double seconds = clock.Elapsed.TotalSeconds, peak = Status("VmHWM");
+            double seconds = clock.Elapsed.TotalSeconds, peak = ProcessMemory.MiB("VmHWM");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {config.LayerCount} | {weights:F0} | {before:F0} | {peak:F0} | {peak - before:F0} | {seconds:F1} |"));
             return 0;
         }
         if (what == "batch")
         {
             MicroBatchSize? micro = setting[1] == "none" ? null : MicroBatchSize.Rows(int.Parse(setting[1], CultureInfo.InvariantCulture));
-            using LlamaModel policy = RandomModel(config);
+            using LlamaModel policy = Qwen2Widths.RandomModel(config);
             using LoraAdapter adapter = LoraAdapter.Apply(policy, new LoraOptions { Rank = 8, Alpha = 16 }, generator);
             using var trainer = new PamaTrainer<LlamaModel>(policy, adapter, new WideVocabularyTokenizer(config.VocabularySize), objectives,
                 options with { ScoringMicroBatch = micro, UpdateMicroBatch = micro });
@@ -169,8 +155,8 @@ public static class StepMemoryBenchmark
         else
         {
             bool all = setting[1] == "all";
-            using var policy = new LogitPositions(RandomModel(config), all);
-            using var reference = new LogitPositions(RandomModel(config), all);
+            using var policy = new LogitPositions(Qwen2Widths.RandomModel(config), all);
+            using var reference = new LogitPositions(Qwen2Widths.RandomModel(config), all);
             using var trainer = new PamaTrainer<LogitPositions>(policy, reference, new WideVocabularyTokenizer(config.VocabularySize), objectives, options);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {(all ? "every position" : "read positions only")} | {Measure(() => trainer.FromResponses(prompts, responses), r => trainer.Step(r, rewards))} |"));
         }
@@ -181,15 +167,15 @@ public static class StepMemoryBenchmark
     private static string Measure(Func<RolloutBatch> score, Action<RolloutBatch> update)
     {
         using var scope = NewDisposeScope();
-        double before = Status("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double before = ProcessMemory.MiB("VmRSS");
+        ProcessMemory.ResetPeak();
         var clock = Stopwatch.StartNew();
         RolloutBatch rollout = score();
-        double scoringSeconds = clock.Elapsed.TotalSeconds, scoringPeak = Status("VmHWM");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        double scoringSeconds = clock.Elapsed.TotalSeconds, scoringPeak = ProcessMemory.MiB("VmHWM");
+        ProcessMemory.ResetPeak();
         clock.Restart();
         update(rollout);
-        double updateSeconds = clock.Elapsed.TotalSeconds, updatePeak = Status("VmHWM");
+        double updateSeconds = clock.Elapsed.TotalSeconds, updatePeak = ProcessMemory.MiB("VmHWM");
         return string.Create(CultureInfo.InvariantCulture, $"{before:F0} | {scoringPeak:F0} | {updatePeak:F0} | {scoringSeconds:F1} | {updateSeconds:F1}");
     }
 
@@ -199,26 +185,6 @@ public static class StepMemoryBenchmark
         long[] flat = ids.data<long>().ToArray();
         return [.. Enumerable.Range(0, rows).Select(r => flat.Skip(r * length).Take(length).Select(v => (int)v).ToArray())];
     }
-
-    private static LlamaModel RandomModel(LlamaConfig config)
-    {
-        var model = new LlamaModel(config);
-        using var generator = new Generator(1);
-        using (no_grad())
-            foreach (var (name, p) in model.named_parameters())
-                if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.normal_(0, 0.02, generator);
-        return model;
-    }
-
-    private static double Status(string key)
-    {
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        return Kibibytes(line) / 1024.0;
-    }
-
-    // "VmHWM:\t12345678 kB": the separator is a tab, then spaces when the number is short.
-    private static long Kibibytes(string line) =>
-        long.Parse(line.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
     /// <summary>A causal LM that passes every call to <c>inner</c>, asking it for the logits of every position when
     /// <c>all</c> is set (what scoring cost before logits were computed only where they are read).</summary>

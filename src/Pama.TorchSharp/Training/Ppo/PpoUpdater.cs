@@ -185,7 +185,7 @@ internal sealed class PpoUpdater(
                 using var scope = NewDisposeScope();
                 using var noGrad = sum is null ? no_grad() : null;
                 var (start, count) = parts[p];
-                var forward = ResponseForward.Run(policy, Rows(sequences, start, count));
+                var forward = ResponseForward.Run(policy, sequences.Rows(start, count));
                 sum?.Add(new MethodInput(advantages.narrow(0, start, count), forward.LogProbs, oldLogProbs.narrow(0, start, count),
                     mask.narrow(0, start, count), forward.LastHiddenState, options.ClipEpsilon) { ProcessGroup = _group, TokenShare = shares[p] });
                 logProbs[p] = forward.LogProbs.detach().MoveToOuterDisposeScope();
@@ -206,7 +206,7 @@ internal sealed class PpoUpdater(
             using var scope = NewDisposeScope();
             using var noGrad = backward ? null : no_grad();
             var (start, count) = parts[p];
-            var forward = ResponseForward.Run(policy, Rows(sequences, start, count));
+            var forward = ResponseForward.Run(policy, sequences.Rows(start, count));
             var (policyLoss, valueLosses, clipFraction) = Losses(forward, oldLogProbs.narrow(0, start, count), combined.Advantage.narrow(0, start, count),
                 mask.narrow(0, start, count), oldValues?.narrow(0, start, count), returns?.narrow(0, start, count), shares[p]);
             Tensor values = Values(policyLoss, clipFraction, valueLosses);
@@ -217,11 +217,6 @@ internal sealed class PpoUpdater(
         if (backward) StepOptimizers(updatesPolicy, returns is not null);
         return (combined with { UpdatesPolicy = updatesPolicy }, host[0], host[2..], host[1], weightingSeconds);
     }
-
-    /// <summary>Rows <c>[start, start + count)</c> of <paramref name="sequences"/>, as views.</summary>
-    private static RolloutSequences Rows(RolloutSequences sequences, long start, long count) => new(
-        sequences.SequenceIds.narrow(0, start, count), sequences.AttentionMask.narrow(0, start, count),
-        sequences.PositionIds.narrow(0, start, count), sequences.PromptLength, sequences.ResponseMask.narrow(0, start, count));
 
     /// <summary>The policy loss, the value losses (when the heads are trained) and the clip fraction of some rows, each
     /// scaled to its term of the minibatch's mean over all ranks' tokens.</summary>

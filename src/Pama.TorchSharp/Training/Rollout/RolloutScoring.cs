@@ -53,9 +53,8 @@ internal static class RolloutScoring
     }
 
     /// <summary>Rows <c>[start, start + count)</c> as views (the sequences themselves when there is one part).</summary>
-    private static RolloutSequences Rows(RolloutSequences sequences, long start, long count, int parts) => parts == 1 ? sequences : new(
-        sequences.SequenceIds.narrow(0, start, count), sequences.AttentionMask.narrow(0, start, count),
-        sequences.PositionIds.narrow(0, start, count), sequences.PromptLength, sequences.ResponseMask.narrow(0, start, count));
+    private static RolloutSequences Rows(RolloutSequences sequences, long start, long count, int parts) =>
+        parts == 1 ? sequences : sequences.Rows(start, count);
 
     private static Tensor Join(List<Tensor> parts) => parts.Count == 1 ? parts[0] : cat(parts, 0);
 }

@@ -55,6 +55,11 @@ public sealed record RolloutSequences(Tensor SequenceIds, Tensor AttentionMask, 
         SequenceIds.index_select(0, rows), AttentionMask.index_select(0, rows), PositionIds.index_select(0, rows),
         PromptLength, ResponseMask.index_select(0, rows));
 
+    /// <summary>Rows <c>[start, start + count)</c> as views (e.g. a micro-batch).</summary>
+    internal RolloutSequences Rows(long start, long count) => new(
+        SequenceIds.narrow(0, start, count), AttentionMask.narrow(0, start, count), PositionIds.narrow(0, start, count),
+        PromptLength, ResponseMask.narrow(0, start, count));
+
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {
