@@ -50,6 +50,9 @@ public sealed class MpiProcessGroup : IProcessGroup, IDisposable
         return group;
     }
 
+    /// <summary>How long <see cref="Abort"/> waits after flushing the console, so the launcher forwards what this rank wrote.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
     /// Ends every rank of the job now (<c>MPI_Abort</c> on the world communicator), with <paramref name="exitCode"/> as the
     /// job's exit status. Call it where a rank fails and cannot go on: returning or disposing instead would leave the other
@@ -60,6 +63,9 @@ public sealed class MpiProcessGroup : IProcessGroup, IDisposable
     {
         Console.Out.Flush();
         Console.Error.Flush();
+        // MPI_Abort makes the launcher kill every rank's proxy at once; on a loaded machine a proxy could die before it had
+        // forwarded the message just written, and the job would end without saying why. A moment lets it pass on.
+        Thread.Sleep(AbortGrace);
         MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
         Environment.Exit(exitCode);   // not reached: MPI_Abort ends the process
     }
