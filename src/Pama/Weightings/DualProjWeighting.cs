@@ -37,14 +37,7 @@ public sealed class DualProjWeighting : IWeighting
         var gramian = GramianInput.Read(input, weights.Length, "DualProj");
         int n = gramian.RowCount;
         double[] p = GramianInput.PreferencesFor(preferences, n);
-        var h = gramian.Clone();
-        double trace = h.Trace();
-        if (trace > 0.0)
-        {
-            h.Divide(trace, h);
-        }
-
-        DualConeProjection.Solve(h, p, weights);
+        DualConeProjection.Solve(new ScaledGramian(gramian), p, weights);
         return Math.Max(Quadratic.Form(gramian, weights), 0.0);
     }
 }

@@ -44,12 +44,7 @@ public sealed class UpgradWeighting : IWeighting
         var gramian = GramianInput.Read(input, weights.Length, "UPGrad");
         int n = gramian.RowCount;
         double[] p = GramianInput.PreferencesFor(preferences, n);
-        double trace = gramian.Trace();
-        if (trace > 0.0)
-        {
-            gramian.Divide(trace, gramian);
-        }
-
+        var scaled = new ScaledGramian(gramian);
         weights.Clear();
         double[] bound = new double[n];
         double[] projection = new double[n];
@@ -62,7 +57,7 @@ public sealed class UpgradWeighting : IWeighting
 
             Array.Clear(bound);
             bound[i] = p[i];
-            DualConeProjection.Solve(gramian, bound, projection);
+            DualConeProjection.Solve(scaled, bound, projection);
             for (int j = 0; j < n; j++)
             {
                 weights[j] += projection[j];
