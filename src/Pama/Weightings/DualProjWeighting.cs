@@ -10,6 +10,9 @@ namespace Pama.Weightings;
 /// Defining property: d is non-conflicting, (Gw)ⱼ ≥ 0 for every j. Default p = (1/n, …, 1/n) (the projected mean
 /// gradient, as in TorchJD). Solved exactly by an active-set method (see <see cref="DualConeProjection"/>), with
 /// no ridge on G. Cost: one active-set solve of size n, at most O(n³) per active-set change.
+/// Stated accuracy, for gradient norms spanning 10⁻³..10³ and rank-deficient G (solved on the unit gradients):
+/// ∇Lⱼ·d ≥ −10⁻⁹‖∇Lⱼ‖‖d‖ − 10⁻¹¹‖∇Lⱼ‖Σₖ|wₖ|‖∇Lₖ‖ for every j, and d within 10⁻⁸‖Σᵢpᵢ∇Lᵢ‖ (plus that floor) of the
+/// exact projection.
 /// </para>
 /// </remarks>
 public sealed class DualProjWeighting : IWeighting

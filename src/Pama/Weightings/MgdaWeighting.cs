@@ -25,7 +25,9 @@ namespace Pama.Weightings;
 /// <see cref="MgdaOptions.MaxIterations"/> iterations. G = 0 gives uniform weights.
 /// Stated accuracy, for gradient norms spanning 10⁻³..10³ and rank-deficient G (tests/Pama.Tests/Weightings/
 /// ScaleInvarianceTests.cs): ∇Lᵢ·d ≥ ‖d‖²(1 − 10⁻⁹) − 10⁻¹¹‖∇Lᵢ‖σ for every i, and ‖d‖² ≤ (1 + 10⁻⁹) times the exact
-/// minimum plus 10⁻¹¹σ², the second terms being the rounding of a float64 Gramian.
+/// minimum plus 10⁻¹¹σ², the second terms being the rounding of a float64 Gramian (σ = Σⱼ cⱼ‖∇Lⱼ‖). Where
+/// ‖d‖ ≤ 10⁻⁷σ, 0 is in the hull to the precision a float64 G carries (cᵀGc is known to about ε·σ²) and the sign
+/// of ∇Lᵢ·d is rounding.
 /// </para>
 /// <para>
 /// Building G costs O(n² d) for gradients of size d (see <see cref="Gramian(ReadOnlySpan{double}, int)"/>);

@@ -17,6 +17,9 @@ namespace Pama.Weightings;
 /// TorchJD instead normalises G by its trace, adds a 10⁻⁴ ridge and calls quadprog). The weights are not
 /// normalised; they are invariant to the scale of G. Cost: n active-set solves of size n, at most O(n⁴) in all,
 /// and nothing proportional to the number of parameters once G is formed.
+/// Stated accuracy, for gradient norms spanning 10⁻³..10³ and rank-deficient G (solved on the unit gradients, see
+/// <see cref="DualConeProjection"/>): ∇Lⱼ·d ≥ −10⁻⁹‖∇Lⱼ‖‖d‖ − 10⁻¹¹‖∇Lⱼ‖Σₖ|wₖ|‖∇Lₖ‖ for every j (the second term the
+/// rounding of a float64 Gramian), and each projection within 10⁻⁸‖pᵢ∇Lᵢ‖ (plus that floor) of the exact one.
 /// </para>
 /// </remarks>
 public sealed class UpgradWeighting : IWeighting

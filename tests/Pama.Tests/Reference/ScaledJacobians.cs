@@ -121,6 +121,17 @@ internal static class ScaledJacobians
         }
     }
 
+    /// <summary>The case with every non-zero row divided by its norm (zero rows kept).</summary>
+    public static Case Normalized(Case @case)
+    {
+        double[][] rows = [.. Enumerable.Range(0, @case.Count).Select(i =>
+        {
+            double norm = @case.Norm(i);
+            return norm > 0.0 ? @case.Rows[i].Select(x => x / norm).ToArray() : (double[])@case.Rows[i].Clone();
+        })];
+        return new Case(rows, Gramian(rows), @case.Label + " (unit rows)");
+    }
+
     /// <summary>G = JJᵀ in float64, exactly symmetric.</summary>
     public static Matrix<double> Gramian(double[][] rows)
     {
