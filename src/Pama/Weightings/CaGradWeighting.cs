@@ -23,16 +23,25 @@ namespace Pama.Weightings;
 /// g_w·g₀ + (c‖g₀‖/2)(‖g_w‖²/t + t), and for fixed t the inner problem is a min-norm point, that of the hull of
 /// the shifted gradients ∇Lᵢ + (t/(c‖g₀‖)) g₀ (MGDA on a shifted Gramian). The outer function is convex in t with
 /// derivative sign(t − ‖g_w(t)‖), so t* = ‖g_w*‖ is the root of that gap, found to machine precision by safeguarded
-/// regula falsi (Illinois). When ‖g_w*‖ ≤ 10⁻⁷ maxᵢ‖∇Lᵢ‖
-/// (0 up to rounding) (0 is in the hull of the gradients: a Pareto-stationary point) the direction is undefined and the
+/// regula falsi (Illinois), bracketed below by the norm of the min-norm point. When ‖g_w*‖ ≤ 10⁻⁷ Σᵢ wᵢ*‖∇Lᵢ‖
+/// (0 up to rounding: 0 is in the hull of the gradients, a Pareto-stationary point) the direction is undefined and the
 /// weights are 0, as in TorchJD. Cost: a few dozen MGDA solves of size n.
+/// </para>
+/// <para>
+/// Scale: the coordinates R (RRᵀ = G) come from the eigendecomposition of the unit gradients' Gramian
+/// D⁻¹GD⁻¹ (D = diag(‖∇Lᵢ‖)) scaled back by D, so every row keeps its own relative accuracy (an eigendecomposition
+/// of G itself has an error of ε·maxᵢGᵢᵢ, which loses gradients 10⁶ times shorter), the inner min-norm points use
+/// MGDA's relative stopping rule, and the stationarity test is relative. Stated accuracy, for gradient norms
+/// spanning 10⁻³..10³: ‖d − g₀‖ ≤ c‖g₀‖(1 + 10⁻⁹), and the worst-case improvement minᵢ ∇Lᵢ·d is within
+/// 10⁻⁸·|F(w*)| + 10⁻¹¹‖∇L_a‖Σⱼwⱼ‖∇Lⱼ‖ of the dual bound F(w*) (a the worst objective), which proves d optimal.
 /// </para>
 /// </remarks>
 public sealed class CaGradWeighting : IWeighting
 {
     /// <summary>
-    /// ‖g_w*‖ at most this fraction of maxᵢ ‖∇Lᵢ‖ counts as 0 (Pareto-stationary): a min-norm point computed from a
-    /// Gramian carries an error of about √ε ≈ 10⁻⁸ in norm, so below this its direction is rounding noise.
+    /// ‖g_w*‖ at most this fraction of Σᵢ wᵢ*‖∇Lᵢ‖ counts as 0 (Pareto-stationary; relative to the gradients it
+    /// combines, not to the longest one): a min-norm point computed from a Gramian carries an error of about
+    /// √ε ≈ 10⁻⁸ of that in norm, so below this its direction is rounding noise.
     /// </summary>
     private const double StationaryNorm = 1e-7;
 
@@ -77,10 +86,11 @@ public sealed class CaGradWeighting : IWeighting
             return 0.0;
         }
 
-        // Work on coordinates: rows rᵢ of R = V Λ^(1/2) (G/scale = V Λ Vᵀ) reproduce G/scale, and g₀ = mean of
-        // the rows is formed as a vector, so a tiny g₀ (nearly cancelling gradients) keeps its relative accuracy,
-        // which products of Gramian entries would lose.
-        Matrix<double> rows = Coordinates(gramian / scale);
+        // Work on coordinates: rows rᵢ with RRᵀ = G/scale, each row accurate relative to its own norm (from the
+        // eigendecomposition of the unit gradients' Gramian, see ScaledGramian), and g₀ = mean of the rows is formed
+        // as a vector, so a tiny g₀ (nearly cancelling gradients) keeps its relative accuracy, which products of
+        // Gramian entries would lose.
+        Matrix<double> rows = new ScaledGramian(gramian / scale).Coordinates;
         Vector<double> mean = rows.ColumnSums() / n;
         Vector<double> b = rows * mean;
         double k = C * mean.L2Norm();
@@ -92,10 +102,28 @@ public sealed class CaGradWeighting : IWeighting
 
         var inner = new ShiftedMinNorm(rows, mean, k);
         double[] w = new double[n];
-        double t = RootOfGap(inner, w);
+
+        // t* = ‖g_w*‖ is at least the norm of the min-norm point of the hull (g_w* is in the hull) and at most 1.
+        double[] norms = new double[n];
+        double shortest = double.PositiveInfinity;
+        for (int i = 0; i < n; i++)
+        {
+            norms[i] = Math.Sqrt(gramian[i, i] / scale);
+            shortest = norms[i] > 0.0 ? Math.Min(shortest, norms[i]) : shortest;
+        }
+
+        double minNorm = Math.Sqrt(Math.Max(MgdaWeighting.Solve(gramian / scale, w).Value, 0.0));
+        double low = Math.Max(0.5 * minNorm, 0.1 * StationaryNorm * shortest);
+        double t = RootOfGap(inner, w, low);
         double norm = inner.Norm(t, w);
         double value = (b.DotProduct(Vector<double>.Build.Dense(w)) + (k * norm)) * scale;
-        if (norm <= StationaryNorm)
+        double spread = 0.0;
+        for (int i = 0; i < n; i++)
+        {
+            spread += w[i] * norms[i];
+        }
+
+        if (norm <= StationaryNorm * spread)
         {
             weights.Clear();
             return value;
@@ -109,23 +137,16 @@ public sealed class CaGradWeighting : IWeighting
         return value;
     }
 
-    /// <summary>R = V Λ^(1/2) for H = V Λ Vᵀ (negative rounding eigenvalues clipped to 0), so RRᵀ = H.</summary>
-    private static Matrix<double> Coordinates(Matrix<double> h)
-    {
-        var evd = h.Evd(Symmetricity.Symmetric);
-        int n = h.RowCount;
-        return Matrix<double>.Build.Dense(n, n, (i, k) => evd.EigenVectors[i, k] * Math.Sqrt(Math.Max(evd.EigenValues[k].Real, 0.0)));
-    }
-
     /// <summary>
-    /// The root t* of ψ(t) = t − ‖g_w(t)‖ on [StationaryNorm/10, 1] (0 when ψ ≥ 0 there; ψ(1) ≥ 0, ψ's sign is that of the outer derivative), by the
-    /// Illinois variant of regula falsi with a bisection whenever the bracket fails to halve; to machine precision.
+    /// The root t* of ψ(t) = t − ‖g_w(t)‖ on [low, 1] (0 when ψ ≥ 0 at low; ψ(1) ≥ 0, ψ's sign is that of the outer
+    /// derivative), by the Illinois variant of regula falsi with a bisection whenever the bracket fails to halve; to
+    /// machine precision. low is half the min-norm point's norm (ψ &lt; 0 there), or StationaryNorm/10 times the
+    /// shortest non-zero gradient where that is smaller: below it ‖g_w(t)‖ is within rounding of 0 where 0 is in the
+    /// hull, so ψ's sign there is noise, and ψ ≥ 0 there means t* = ‖g_w*‖ is below the stationary threshold.
     /// </summary>
-    private static double RootOfGap(ShiftedMinNorm inner, double[] w)
+    private static double RootOfGap(ShiftedMinNorm inner, double[] w, double low)
     {
-        // Below t = StationaryNorm/10, ‖g_w(t)‖ is within rounding of 0 where 0 is in the hull, so ψ's sign there
-        // is noise: start the bracket at that t. If ψ ≥ 0 already, t* = ‖g_w*‖ is below the stationary threshold.
-        double low = 0.1 * StationaryNorm, high = 1.0;
+        double high = 1.0;
         double psiLow = low - inner.Norm(low, w);
         if (psiLow >= 0.0)
         {
@@ -180,9 +201,10 @@ public sealed class CaGradWeighting : IWeighting
     private sealed class ShiftedMinNorm(Matrix<double> rows, Vector<double> mean, double k)
     {
         private readonly int n = rows.RowCount;
+        private readonly int m = rows.ColumnCount;
         private readonly double[,] coordinates = rows.ToArray();
         private readonly double[] center = mean.ToArray();
-        private readonly double[,] shifted = new double[rows.RowCount, rows.RowCount];
+        private readonly double[,] shifted = new double[rows.RowCount, rows.ColumnCount];
         private readonly Matrix<double> gramian = Matrix<double>.Build.Dense(rows.RowCount, rows.RowCount);
 
         /// <summary>Writes w(t) into <paramref name="w"/> and returns ‖g_w(t)‖ = ‖Rᵀw‖.</summary>
@@ -191,7 +213,7 @@ public sealed class CaGradWeighting : IWeighting
             double tau = t / k;
             for (int i = 0; i < n; i++)
             {
-                for (int c = 0; c < n; c++)
+                for (int c = 0; c < m; c++)
                 {
                     shifted[i, c] = coordinates[i, c] + (tau * center[c]);
                 }
@@ -202,7 +224,7 @@ public sealed class CaGradWeighting : IWeighting
                 for (int j = i; j < n; j++)
                 {
                     double dot = 0.0;
-                    for (int c = 0; c < n; c++)
+                    for (int c = 0; c < m; c++)
                     {
                         dot += shifted[i, c] * shifted[j, c];
                     }
@@ -214,7 +236,7 @@ public sealed class CaGradWeighting : IWeighting
 
             MgdaWeighting.Solve(gramian, w);
             double squared = 0.0;
-            for (int c = 0; c < n; c++)
+            for (int c = 0; c < m; c++)
             {
                 double sum = 0.0;
                 for (int i = 0; i < n; i++)

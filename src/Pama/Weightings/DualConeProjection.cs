@@ -13,7 +13,15 @@ namespace Pama.Weightings;
 /// Gramian form: the dual vector is −Gv, the passive set P holds the λⱼ allowed to be positive, and every
 /// sub-problem is the normal equations G_PP s_P = −(Gu)_P, solved by Cholesky. In exact arithmetic the passive
 /// columns stay linearly independent (so G_PP is positive definite, even for a singular G) and the method ends
-/// after finitely many steps; it stops when every (Gv)ⱼ ≥ −tolerance.
+/// after finitely many steps.
+/// </para>
+/// <para>
+/// Scale: the problem is solved exactly in the variables of the unit gradients. With D = diag(√Gᵢᵢ) and
+/// G̃ = D⁻¹GD⁻¹, vᵀGv = zᵀG̃z for z = Dv and v ≥ u is z ≥ Du, so v = D⁻¹z maps back exactly; a zero gradient
+/// keeps vᵢ = uᵢ (it changes neither the objective nor any constraint). The stopping rule is relative to the
+/// current direction: every (G̃z)ⱼ = ĝⱼ·d ≥ −10⁻¹³·‖d‖ − 4nε·Σₖ|zₖ| (the cosine of d with each unit gradient, down
+/// to the rounding of G̃z), so a constraint from a gradient 10⁶ times shorter than another is enforced as tightly as
+/// any other.
 /// </para>
 /// <para>
 /// Unlike TorchJD, which adds a ridge of 10⁻⁴ (reg_eps) to G before calling quadprog, no regularisation is needed.
@@ -21,32 +29,33 @@ namespace Pama.Weightings;
 /// </remarks>
 internal static class DualConeProjection
 {
-    /// <summary>Stop when minⱼ (Hv)ⱼ ≥ −Tolerance, in units of H (trace-normalised) and of max |uⱼ|.</summary>
-    private const double Tolerance = 1e-15;
+    /// <summary>Relative stopping tolerance on the cosines ĝⱼ·d / ‖d‖.</summary>
+    private const double Tolerance = 1e-13;
 
     /// <summary>
-    /// Writes v = argmin over v ≥ u of vᵀHv into <paramref name="v"/>.
+    /// Writes v = argmin over v ≥ u of vᵀGv into <paramref name="v"/>.
     /// </summary>
-    /// <param name="h">Validated symmetric PSD n × n matrix; the caller divides G by its trace (any positive scale gives the same v).</param>
+    /// <param name="scaled">The rescaled validated Gramian.</param>
     /// <param name="u">Lower bound, length n.</param>
     /// <param name="v">Receives the solution, length n.</param>
-    public static void Solve(Matrix<double> h, ReadOnlySpan<double> u, Span<double> v)
+    public static void Solve(ScaledGramian scaled, ReadOnlySpan<double> u, Span<double> v)
     {
+        Matrix<double> h = scaled.Unit;
+        double[] norms = scaled.Norms;
         int n = u.Length;
-        double uScale = 0.0;
+        double[] bound = new double[n];
         for (int i = 0; i < n; i++)
         {
-            uScale = Math.Max(uScale, Math.Abs(u[i]));
+            bound[i] = norms[i] * u[i];
         }
 
-        double tolerance = Tolerance * Math.Max(uScale, double.Epsilon) * n;
         double[] q = new double[n];
         for (int i = 0; i < n; i++)
         {
             double sum = 0.0;
             for (int j = 0; j < n; j++)
             {
-                sum += h[i, j] * u[j];
+                sum += h[i, j] * bound[j];
             }
 
             q[i] = sum;
@@ -63,10 +72,11 @@ internal static class DualConeProjection
         for (int outer = 0; outer < (3 * n) + 10; outer++)
         {
             Residual(h, q, lambda, r);
+            double tolerance = StopTolerance(h, bound, lambda);
             int entering = -1;
             for (int j = 0; j < n; j++)
             {
-                if (!passive[j] && !blocked[j] && r[j] < -tolerance && (entering < 0 || r[j] < r[entering]))
+                if (norms[j] > 0.0 && !passive[j] && !blocked[j] && r[j] < -tolerance && (entering < 0 || r[j] < r[entering]))
                 {
                     entering = j;
                 }
@@ -139,8 +149,30 @@ internal static class DualConeProjection
 
         for (int i = 0; i < n; i++)
         {
-            v[i] = u[i] + lambda[i];
+            v[i] = norms[i] > 0.0 ? (bound[i] + lambda[i]) / norms[i] : u[i];
         }
+    }
+
+    /// <summary>10⁻¹³‖d‖ + 4nε Σₖ|zₖ| at z = bound + λ, ‖d‖² = zᵀG̃z.</summary>
+    private static double StopTolerance(Matrix<double> h, double[] bound, double[] lambda)
+    {
+        int n = bound.Length;
+        double value = 0.0;
+        double size = 0.0;
+        for (int i = 0; i < n; i++)
+        {
+            double zi = bound[i] + lambda[i];
+            size += Math.Abs(zi);
+            double row = 0.0;
+            for (int j = 0; j < n; j++)
+            {
+                row += h[i, j] * (bound[j] + lambda[j]);
+            }
+
+            value += zi * row;
+        }
+
+        return (Tolerance * Math.Sqrt(Math.Max(value, 0.0))) + (4.0 * n * ScaledGramian.MachineEpsilon * Math.Max(size, double.Epsilon));
     }
 
     /// <summary>r = H(u + λ) = q + Hλ, the gradient of ½vᵀHv.</summary>

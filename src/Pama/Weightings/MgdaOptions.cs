@@ -7,9 +7,10 @@ public sealed record MgdaOptions
     private readonly int maxIterations = 10_000;
 
     /// <summary>
-    /// Stop when the Frank-Wolfe duality gap of the normalised problem,
-    /// cᵀHc − minᵢ (Hc)ᵢ with H = G / maxᵢ Gᵢᵢ, is at most this value; then
-    /// cᵀGc − min_{c∈Δ} cᵀGc ≤ 2 · Tolerance · maxᵢ Gᵢᵢ. Default 1e-12; must be finite and ≥ 0.
+    /// Stop when the Frank-Wolfe duality gap, cᵀGc − minᵢ (Gc)ᵢ, is at most this value times cᵀGc = ‖d‖² (relative,
+    /// so it means the same at any gradient scale): then ∇Lᵢ·d ≥ ‖d‖²(1 − Tolerance) for every i and
+    /// cᵀGc ≤ (1 + 2 · Tolerance) · min_{c∈Δ} cᵀGc. The solver also stops when the gap is within the rounding of Gc.
+    /// Default 1e-12; must be finite and ≥ 0.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Negative or not finite.</exception>
     public double Tolerance

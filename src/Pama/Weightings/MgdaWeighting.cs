@@ -17,9 +17,17 @@ namespace Pama.Weightings;
 /// to the support and re-minimises exactly over the support's hull, falling back to a pairwise step with
 /// exact line search (Lacoste-Julien and Jaggi 2015). Sener and Koltun use plain Frank-Wolfe, whose rate is
 /// sublinear; this variant reaches machine precision in a few iterations.
-/// It stops when the duality gap cᵀHc − minᵢ (Hc)ᵢ ≤ <see cref="MgdaOptions.Tolerance"/>
-/// (then cᵀGc is within 2·Tolerance·maxᵢ Gᵢᵢ of the optimum) or after
+/// Every affine sub-problem is solved in the variables of the unit gradients (G rescaled by D = diag(√Gᵢᵢ)), so a
+/// gradient 10⁶ times shorter than another is handled as exactly as one of equal norm.
+/// It stops when the duality gap cᵀGc − minᵢ (Gc)ᵢ ≤ <see cref="MgdaOptions.Tolerance"/> · cᵀGc, a relative rule
+/// (then ∇Lᵢ·d ≥ ‖d‖²(1 − Tolerance) for every i and cᵀGc ≤ (1 + 2·Tolerance) min over Δ), or when the gap is
+/// within the rounding of Gc itself (4nε·σ(σ + ‖∇L_t‖), σ = Σⱼ cⱼ‖∇Lⱼ‖: only where d nearly cancels), or after
 /// <see cref="MgdaOptions.MaxIterations"/> iterations. G = 0 gives uniform weights.
+/// Stated accuracy, for gradient norms spanning 10⁻³..10³ and rank-deficient G (tests/Pama.Tests/Weightings/
+/// ScaleInvarianceTests.cs): ∇Lᵢ·d ≥ ‖d‖²(1 − 10⁻⁹) − 10⁻¹¹‖∇Lᵢ‖σ for every i, and ‖d‖² ≤ (1 + 10⁻⁹) times the exact
+/// minimum plus 10⁻¹¹σ², the second terms being the rounding of a float64 Gramian (σ = Σⱼ cⱼ‖∇Lⱼ‖). Where
+/// ‖d‖ ≤ 10⁻⁷σ, 0 is in the hull to the precision a float64 G carries (cᵀGc is known to about ε·σ²) and the sign
+/// of ∇Lᵢ·d is rounding.
 /// </para>
 /// <para>
 /// Building G costs O(n² d) for gradients of size d (see <see cref="Gramian(ReadOnlySpan{double}, int)"/>);
@@ -123,13 +131,35 @@ public sealed partial class MgdaWeighting : IWeighting
         return new MgdaResult(value * scale, gap * scale, iterations, converged);
     }
 
-    /// <summary>Sener and Koltun's two-objective closed form on a symmetric 2 × 2 matrix.</summary>
+    /// <summary>
+    /// Sener and Koltun's two-objective closed form on a symmetric 2 × 2 matrix, with both weights computed from
+    /// their own numerators, c₁ = (G₂₂ − G₁₂)/Σ and c₂ = (G₁₁ − G₁₂)/Σ, so that a tiny weight on a long gradient keeps
+    /// its relative accuracy (1 − c₁ would leave it an absolute error of ε).
+    /// </summary>
     private static void SolveTwo(double g11, double g12, double g22, Vector<double> weights)
     {
-        double denominator = g11 + g22 - (2.0 * g12);
-        double c1 = denominator > 0.0 ? Math.Clamp((g22 - g12) / denominator, 0.0, 1.0) : 0.5;
-        weights[0] = c1;
-        weights[1] = 1.0 - c1;
+        double first = g22 - g12;
+        double second = g11 - g12;
+        if (!(first + second > 0.0))
+        {
+            weights[0] = 0.5;
+            weights[1] = 0.5;
+        }
+        else if (first <= 0.0)
+        {
+            weights[0] = 0.0;
+            weights[1] = 1.0;
+        }
+        else if (second <= 0.0)
+        {
+            weights[0] = 1.0;
+            weights[1] = 0.0;
+        }
+        else
+        {
+            weights[0] = first / (first + second);
+            weights[1] = second / (first + second);
+        }
     }
 
     /// <summary>Validated symmetric part (G + Gᵀ)/2, a new matrix.</summary>

@@ -15,8 +15,14 @@ namespace Pama.Weightings;
 /// We solve the paper's equations on G itself; <see cref="MaxNorm"/> reproduces the clipping when set.
 /// </para>
 /// <para>
+/// Scale: Newton runs on the unit gradients, G̃ = D⁻¹GD⁻¹ with D = diag(‖∇Lᵢ‖), whose solution β maps back exactly
+/// (α = D⁻¹β), so the solve is the same at any gradient norms. Stated accuracy, for norms spanning 10⁻³..10³:
+/// |αᵢ ∇Lᵢ·d − 1| ≤ 10⁻⁹ + 10⁻¹¹ αᵢ‖∇Lᵢ‖ Σⱼ αⱼ‖∇Lⱼ‖ (the second term the rounding of a float64 Gramian).
+/// </para>
+/// <para>
 /// No α &gt; 0 exists at a Pareto-stationary point (a convex combination of the gradients is 0, including a zero
-/// gradient): f is then unbounded below. There, and if Newton has not converged after 2,000 steps (a point
+/// gradient): f is then unbounded below; it is detected as a min-norm point of the unit gradients' hull of squared
+/// norm ≤ 10⁻¹⁴. There, and if Newton has not converged after 2,000 steps (a point
 /// within rounding of stationarity), the weights are 0: no direction improves every objective. Cost O(n³) per
 /// Newton step, typically 10 to 30 steps.
 /// </para>
@@ -25,7 +31,10 @@ public sealed class NashMtlWeighting : IWeighting
 {
     private const int MaxSteps = 2000;
 
-    /// <summary>cᵀGc at most this fraction of maxᵢ Gᵢᵢ over the simplex counts as Pareto-stationary.</summary>
+    /// <summary>
+    /// The min-norm point of the hull of the unit gradients with squared norm at most this counts as Pareto-stationary
+    /// (relative to each gradient's own norm, so a short gradient never makes the others look stationary).
+    /// </summary>
     private const double StationaryValue = 1e-14;
 
     /// <summary>Creates Nash-MTL.</summary>
@@ -65,7 +74,15 @@ public sealed class NashMtlWeighting : IWeighting
             return double.NaN;
         }
 
-        var h = gramian / scale;
+        // Solve on the unit gradients: with α = D⁻¹β, D = diag(‖∇Lᵢ‖), the equations αᵢ(Gα)ᵢ = 1 are βᵢ(G̃β)ᵢ = 1, so
+        // the Newton iteration and the stationarity test see every gradient at the same scale.
+        var scaled = new ScaledGramian(gramian);
+        if (scaled.HasZero)
+        {
+            return double.NaN;
+        }
+
+        var h = scaled.Unit;
         double[] mgda = new double[n];
         if (MgdaWeighting.Solve(h, mgda).Value <= StationaryValue)
         {
@@ -75,7 +92,7 @@ public sealed class NashMtlWeighting : IWeighting
         double[] alpha = new double[n];
         for (int i = 0; i < n; i++)
         {
-            alpha[i] = 1.0 / Math.Sqrt(h[i, i]);
+            alpha[i] = 1.0;
         }
 
         double[] gradient = new double[n];
@@ -128,11 +145,10 @@ public sealed class NashMtlWeighting : IWeighting
             return double.NaN;
         }
 
-        double root = Math.Sqrt(scale);
         double logSum = 0.0;
         for (int i = 0; i < n; i++)
         {
-            alpha[i] /= root;
+            alpha[i] /= scaled.Norms[i];
             logSum += Math.Log(alpha[i]);
         }
 

@@ -14,6 +14,9 @@ namespace Pama.Weightings;
 /// Every gᵢᴾᶜ is a combination Σⱼ cᵢⱼ gⱼ, so the whole algorithm runs on the Gramian: gᵢᴾᶜ·gⱼ = (Gcᵢ)ⱼ, and
 /// the weights are w = Σᵢ cᵢ (as in TorchJD). For two conflicting gradients (G₁₂ &lt; 0) this is the closed form
 /// w = (1 − G₁₂/G₁₁, 1 − G₁₂/G₂₂); otherwise w = (1, 1). The sum, not the mean, is the paper's update.
+/// Each step divides by the Gᵢᵢ of the gradient projected on, so the algorithm needs no rescaling. Stated accuracy,
+/// for gradient norms spanning 10⁻³..10³: d within 10⁻⁹ Σᵢ‖∇Lᵢ‖ of Algorithm 1 run on the vectors in the same
+/// orders, and every ∇Lⱼ·d within 10⁻⁹‖∇Lⱼ‖Σᵢ‖∇Lᵢ‖.
 /// </para>
 /// <para>
 /// Randomness: the order for objective i at step t is a permutation drawn from (<see cref="Seed"/>, t, i) by a

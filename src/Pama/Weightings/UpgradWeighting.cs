@@ -17,6 +17,9 @@ namespace Pama.Weightings;
 /// TorchJD instead normalises G by its trace, adds a 10⁻⁴ ridge and calls quadprog). The weights are not
 /// normalised; they are invariant to the scale of G. Cost: n active-set solves of size n, at most O(n⁴) in all,
 /// and nothing proportional to the number of parameters once G is formed.
+/// Stated accuracy, for gradient norms spanning 10⁻³..10³ and rank-deficient G (solved on the unit gradients, see
+/// <see cref="DualConeProjection"/>): ∇Lⱼ·d ≥ −10⁻⁹‖∇Lⱼ‖‖d‖ − 10⁻¹¹‖∇Lⱼ‖Σₖ|wₖ|‖∇Lₖ‖ for every j (the second term the
+/// rounding of a float64 Gramian), and each projection within 10⁻⁸‖pᵢ∇Lᵢ‖ (plus that floor) of the exact one.
 /// </para>
 /// </remarks>
 public sealed class UpgradWeighting : IWeighting
@@ -44,12 +47,7 @@ public sealed class UpgradWeighting : IWeighting
         var gramian = GramianInput.Read(input, weights.Length, "UPGrad");
         int n = gramian.RowCount;
         double[] p = GramianInput.PreferencesFor(preferences, n);
-        double trace = gramian.Trace();
-        if (trace > 0.0)
-        {
-            gramian.Divide(trace, gramian);
-        }
-
+        var scaled = new ScaledGramian(gramian);
         weights.Clear();
         double[] bound = new double[n];
         double[] projection = new double[n];
@@ -62,7 +60,7 @@ public sealed class UpgradWeighting : IWeighting
 
             Array.Clear(bound);
             bound[i] = p[i];
-            DualConeProjection.Solve(gramian, bound, projection);
+            DualConeProjection.Solve(scaled, bound, projection);
             for (int j = 0; j < n; j++)
             {
                 weights[j] += projection[j];
