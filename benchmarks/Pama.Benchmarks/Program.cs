@@ -13,6 +13,7 @@ public static class Program
         if (args.Length > 0 && args[0] == LoraMemoryBenchmark.Command) return LoraMemoryBenchmark.Run(args);
         if (args.Length > 0 && args[0] == ModelMemoryBenchmark.Command) return ModelMemoryBenchmark.Run(args);
         if (args.Length > 0 && args[0] == StepMemoryBenchmark.Command) return StepMemoryBenchmark.Run(args);
+        if (args.Length > 0 && args[0] == ThreadScalingBenchmark.Command) return ThreadScalingBenchmark.Run(args);
         if (args.Length > 0 && args[0] == "load")
         {
             CheckpointLoadBenchmark.Run(args[1..]);

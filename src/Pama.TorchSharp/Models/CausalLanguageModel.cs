@@ -96,6 +96,25 @@ public abstract class CausalLanguageModel : nn.Module<Tensor, Tensor>, ICausalLa
     /// <inheritdoc />
     public abstract CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null, int logitsToKeep = 0);
 
+    /// <summary>Rows up to which <see cref="TiedOutputProjection"/> computes <c>(E hᵀ)ᵀ</c>: a decode step's few rows.</summary>
+    private const long SkinnyRows = 32;
+
+    /// <summary>
+    /// Logits <c>h Eᵀ</c> of a tied output layer (the token embedding <paramref name="embedding"/> <c>[V, H]</c>). For a few rows
+    /// (decoding) it is computed as <c>(E hᵀ)ᵀ</c>: libtorch's CPU GEMM splits <c>[rows, H] · [H, V]</c> with few rows poorly across
+    /// threads, while <c>[V, H] · [H, rows]</c> splits over the vocabulary (GPT-2's 50,257 at 8 rows on 2 cores: 1.7× from the
+    /// second thread against 1.2×, and faster on one; docs/performance.md). Otherwise <c>linear(h, E)</c>. Both are the same
+    /// sums; they may round differently.
+    /// </summary>
+    private protected static Tensor TiedOutputProjection(Tensor hidden, Tensor embedding)
+    {
+        long width = hidden.shape[^1], rows = hidden.numel() / Math.Max(1, width);
+        if (rows > SkinnyRows || rows == 0) return nn.functional.linear(hidden, embedding);
+        using var scope = NewDisposeScope();
+        long[] shape = [.. hidden.shape[..^1], embedding.shape[0]];
+        return embedding.matmul(hidden.reshape(rows, width).t()).t().reshape(shape).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The hidden states the output layer reads for <c>logitsToKeep</c> (checked by <see cref="CheckForwardArguments"/>):
     /// all of them for 0, otherwise the last <c>logitsToKeep</c> positions, copied to a contiguous tensor: a strided view's
     /// product takes a kernel path that depends on the view's address, so two equal models could round differently (policy and

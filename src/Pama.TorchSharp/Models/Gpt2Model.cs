@@ -96,7 +96,7 @@ public sealed class Gpt2Model : CausalLanguageModel
         using var scope = NewDisposeScope();
         Tensor hidden = HiddenStates(inputIds, attentionMask, positionIds, cache, arguments.Batch, arguments.Count, arguments.Past, arguments.Total);
         // The output layer is tied to the token embedding (GPT-2 has no separate lm_head weight); it runs only on the kept positions.
-        Tensor logits = KeptPositions(hidden, logitsToKeep).matmul(transformer.wte.weight.t());
+        Tensor logits = TiedOutputProjection(KeptPositions(hidden, logitsToKeep), transformer.wte.weight);
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }
 

@@ -92,7 +92,7 @@ public sealed class LlamaModel : CausalLanguageModel
         Tensor hidden = HiddenStates(inputIds, attentionMask, positionIds, cache, batch, count, past, total, positionLimit);
         // The output layer runs only on the kept positions.
         Tensor kept = KeptPositions(hidden, logitsToKeep);
-        Tensor logits = lm_head is null ? kept.matmul(model.embed_tokens.weight.t()) : lm_head.call(kept);
+        Tensor logits = lm_head is null ? TiedOutputProjection(kept, model.embed_tokens.weight) : lm_head.call(kept);
         return new CausalLMOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
     }
 
